@@ -1,0 +1,1 @@
+"""Catalog domain: merchants, products, variants, size charts, fit feedback and their storage."""

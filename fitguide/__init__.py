@@ -1,0 +1,1 @@
+"""FitGuide core: settings, shared errors, database and the command line."""

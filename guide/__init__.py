@@ -1,0 +1,1 @@
+"""Guide domain: the bilingual chat shopping guide with hybrid search and hard constraints."""

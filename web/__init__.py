@@ -1,0 +1,1 @@
+"""Web layer: the app factory, shared dependencies, the widget and the merchant console."""

@@ -1,0 +1,71 @@
+"""The application factory. Nothing heavy happens at import; the lifespan loads resources once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+from fitguide.db import Database
+from fitguide.logging import configure_logging
+from fitguide.settings import Settings, get_settings
+import catalog.router
+import guide.router
+import sizing.router
+from web import console, pages, system
+from web.errors import install_error_handlers
+from web.observability import Metrics, RequestContextMiddleware
+
+log = logging.getLogger("fitguide")
+
+
+def _load_resources(app: FastAPI, settings: Settings) -> None:
+    """Blocking start-up work, run in a worker thread so the event loop stays responsive."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url)
+    database.migrate()
+    app.state.db = database
+    app.state.components["database"] = True
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    await anyio.to_thread.run_sync(_load_resources, app, settings)
+    log.info("ready", extra={"fields": {"var_dir": str(settings.var_dir)}})
+    try:
+        yield
+    finally:
+        database: Database | None = getattr(app.state, "db", None)
+        if database is not None:
+            database.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="FitGuide",
+        version="0.1.0",
+        description="AI shopping guide and size recommender for apparel.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.components = {}
+    # Called with a merchant id after its catalog changed; the guide registers its index refresh here.
+    app.state.catalog_listeners = []
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
+    )
+    app.include_router(system.router)
+    app.include_router(catalog.router.router)
+    app.include_router(sizing.router.router)
+    app.include_router(guide.router.router)
+    app.include_router(pages.router)
+    app.include_router(console.router)
+    return app

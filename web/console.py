@@ -1,0 +1,5 @@
+"""The merchant console at /console."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
