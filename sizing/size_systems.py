@@ -53,8 +53,8 @@ def body_type(chest_cm: float, waist_cm: float, sex: str) -> str:
     drop = chest_cm - waist_cm
     table = _BODY_TYPE_DROP["women" if sex in ("female", "women", "f") else "men"]
     for letter, lower_bound in table:
-        # Each type spans 5 cm; the boundary sits halfway between the type's nominal drops.
-        if drop >= lower_bound - 2.5:
+        # Nominal ranges are whole cm (men A: 12-16, Y: 17-22); split halfway between them.
+        if drop >= lower_bound - 0.5:
             return letter
     return "C"
 
