@@ -69,7 +69,9 @@ def create_merchant(
 def get_merchant(session: Session, merchant_id: str) -> Merchant:
     merchant = session.get(Merchant, merchant_id)
     if merchant is None:
-        raise NotFound(f"Unknown merchant '{merchant_id}'.", f"未知商家 '{merchant_id}'。", code="unknown_merchant")
+        raise NotFound(
+            f"Unknown merchant '{merchant_id}'.", f"未知商家 '{merchant_id}'。", code="unknown_merchant"
+        )
     return merchant
 
 

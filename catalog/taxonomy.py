@@ -25,26 +25,72 @@ class Category(Term):
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("tshirt", "T-shirt", "T恤", ("tshirts", "t-shirt", "t-shirts", "tee", "tees", "t恤", "短袖", "体恤"), "top"),
+    Category(
+        "tshirt",
+        "T-shirt",
+        "T恤",
+        ("tshirts", "t-shirt", "t-shirts", "tee", "tees", "t恤", "短袖", "体恤"),
+        "top",
+    ),
     Category("shirt", "Shirt", "衬衫", ("shirts", "衬衣", "衬衫"), "top"),
     Category("top", "Top", "上衣", ("tops", "blouse", "tunic", "tunics", "上衣", "女上衣", "雪纺衫"), "top"),
     Category("kurta", "Kurta", "库尔塔长衫", ("kurtas", "kurti", "kurtis", "长衫"), "top"),
-    Category("sweatshirt", "Sweatshirt", "卫衣", ("sweatshirts", "hoodie", "hoodies", "卫衣", "连帽衫"), "top"),
-    Category("sweater", "Sweater", "毛衣", ("sweaters", "jumper", "pullover", "cardigan", "毛衣", "针织衫", "开衫"), "top"),
-    Category("jacket", "Jacket", "夹克", ("jackets", "夹克", "外套", "rain jacket", "windbreaker", "冲锋衣"), "outerwear"),
-    Category("down_jacket", "Down jacket", "羽绒服", ("down jacket", "puffer", "puffer jacket", "羽绒服", "羽绒衣", "棉服"), "outerwear"),
+    Category(
+        "sweatshirt", "Sweatshirt", "卫衣", ("sweatshirts", "hoodie", "hoodies", "卫衣", "连帽衫"), "top"
+    ),
+    Category(
+        "sweater",
+        "Sweater",
+        "毛衣",
+        ("sweaters", "jumper", "pullover", "cardigan", "毛衣", "针织衫", "开衫"),
+        "top",
+    ),
+    Category(
+        "jacket",
+        "Jacket",
+        "夹克",
+        ("jackets", "夹克", "外套", "rain jacket", "windbreaker", "冲锋衣"),
+        "outerwear",
+    ),
+    Category(
+        "down_jacket",
+        "Down jacket",
+        "羽绒服",
+        ("down jacket", "puffer", "puffer jacket", "羽绒服", "羽绒衣", "棉服"),
+        "outerwear",
+    ),
     Category("coat", "Coat", "大衣", ("coats", "overcoat", "大衣", "风衣", "trench coat"), "outerwear"),
     Category("blazer", "Blazer", "西装外套", ("blazers", "suit jacket", "西装", "西服"), "outerwear"),
     Category("dress", "Dress", "连衣裙", ("dresses", "连衣裙", "裙子", "长裙"), "dress"),
     Category("skirt", "Skirt", "半身裙", ("skirts", "半身裙", "短裙"), "bottom"),
     Category("jeans", "Jeans", "牛仔裤", ("jean", "denim", "牛仔裤"), "bottom"),
-    Category("trousers", "Trousers", "长裤", ("trouser", "pants", "chinos", "slacks", "裤子", "长裤", "休闲裤", "西裤"), "bottom"),
-    Category("track_pants", "Track pants", "运动裤", ("track pants", "joggers", "sweatpants", "运动裤", "卫裤"), "bottom"),
+    Category(
+        "trousers",
+        "Trousers",
+        "长裤",
+        ("trouser", "pants", "chinos", "slacks", "裤子", "长裤", "休闲裤", "西裤"),
+        "bottom",
+    ),
+    Category(
+        "track_pants",
+        "Track pants",
+        "运动裤",
+        ("track pants", "joggers", "sweatpants", "运动裤", "卫裤"),
+        "bottom",
+    ),
     Category("shorts", "Shorts", "短裤", ("short", "短裤"), "bottom"),
-    Category("leggings", "Leggings", "打底裤", ("legging", "jeggings", "tights", "打底裤", "紧身裤"), "bottom"),
+    Category(
+        "leggings", "Leggings", "打底裤", ("legging", "jeggings", "tights", "打底裤", "紧身裤"), "bottom"
+    ),
     Category("capris", "Capris", "七分裤", ("capri", "七分裤"), "bottom"),
     Category("jumpsuit", "Jumpsuit", "连体裤", ("jumpsuits", "playsuit", "连体裤", "连体衣"), "onepiece"),
-    Category("nightwear", "Nightwear", "睡衣", ("nightdress", "night suit", "pyjamas", "pajamas", "睡衣", "睡裙"), "onepiece"),
+    Category(
+        "nightwear",
+        "Nightwear",
+        "睡衣",
+        ("nightdress", "night suit", "pyjamas", "pajamas", "睡衣", "睡裙"),
+        "onepiece",
+    ),
     Category("bra", "Bra", "文胸", ("bras", "文胸", "胸罩", "内衣"), "innerwear"),
     Category("briefs", "Briefs", "内裤", ("brief", "trunk", "trunks", "boxers", "内裤"), "innerwear"),
 )
@@ -70,7 +116,12 @@ COLORS: tuple[Term, ...] = (
 
 GENDERS: tuple[Term, ...] = (
     Term("men", "Men", "男", ("men", "man", "male", "mens", "men's", "男", "男士", "男款", "男装")),
-    Term("women", "Women", "女", ("women", "woman", "female", "womens", "women's", "ladies", "女", "女士", "女款", "女装")),
+    Term(
+        "women",
+        "Women",
+        "女",
+        ("women", "woman", "female", "womens", "women's", "ladies", "女", "女士", "女款", "女装"),
+    ),
     Term("unisex", "Unisex", "男女同款", ("unisex", "男女同款", "中性")),
 )
 
@@ -84,7 +135,12 @@ MATERIALS: tuple[Term, ...] = (
     Term("denim", "Denim", "牛仔布", ("denim", "牛仔布")),
     Term("down", "Down", "羽绒", ("down", "duck down", "goose down", "羽绒", "鸭绒", "鹅绒")),
     Term("nylon", "Nylon", "尼龙", ("nylon", "尼龙", "锦纶")),
-    Term("viscose", "Viscose", "粘胶", ("viscose", "viscose rayon", "rayon", "modal", "tencel", "lyocell", "粘胶", "人造丝", "莫代尔")),
+    Term(
+        "viscose",
+        "Viscose",
+        "粘胶",
+        ("viscose", "viscose rayon", "rayon", "modal", "tencel", "lyocell", "粘胶", "人造丝", "莫代尔"),
+    ),
     Term("blend", "Blend", "混纺", ("blended", "blend", "synthetic", "混纺")),
     Term("elastane", "Elastane", "氨纶", ("elastane", "spandex", "lycra", "氨纶")),
 )
@@ -98,7 +154,9 @@ SEASONS: tuple[Term, ...] = (
 
 OCCASIONS: tuple[Term, ...] = (
     Term("casual", "Casual", "休闲", ("casual", "everyday", "休闲", "日常")),
-    Term("formal", "Formal", "正式", ("formal", "office", "work", "business", "正式", "通勤", "上班", "商务")),
+    Term(
+        "formal", "Formal", "正式", ("formal", "office", "work", "business", "正式", "通勤", "上班", "商务")
+    ),
     Term("sports", "Sports", "运动", ("sports", "sport", "gym", "running", "运动", "健身", "跑步")),
     Term("party", "Party", "派对", ("party", "date", "evening", "派对", "约会", "聚会")),
     Term("ethnic", "Ethnic", "民族风", ("ethnic", "traditional", "民族风", "民族")),

@@ -37,10 +37,11 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
-    typer.echo(f"FitGuide on http://{host}:{port}  demo: http://{host}:{port}/demo  "
-               f"API docs: http://{host}:{port}/docs  console: http://{host}:{port}/console")
-    uvicorn.run("web.main:app", host=host, port=port, workers=workers, log_config=None,
-                proxy_headers=False)
+    typer.echo(
+        f"FitGuide on http://{host}:{port}  demo: http://{host}:{port}/demo  "
+        f"API docs: http://{host}:{port}/docs  console: http://{host}:{port}/console"
+    )
+    uvicorn.run("web.main:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
 
 
 @merchant_app.command("create")
@@ -48,7 +49,7 @@ def merchant_create(
     name: str,
     merchant_id: Annotated[str | None, typer.Option("--id", help="Merchant id (default from name).")] = None,
     origin: Annotated[list[str] | None, typer.Option(help="Allowed widget origin; repeatable.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print {\"id\", \"key\"} as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"id", "key"} as JSON.')] = False,
 ) -> None:
     """Create a merchant and print its id and API key (shown only this once)."""
     from catalog.merchants import create_merchant, set_allowed_origins
@@ -61,8 +62,10 @@ def merchant_create(
     if as_json:
         typer.echo(json.dumps({"id": issued.merchant_id, "key": issued.key}))
     else:
-        typer.echo(f"merchant id: {issued.merchant_id}\napi key:     {issued.key}\n"
-                   "Store the key now: FitGuide keeps only its hash.")
+        typer.echo(
+            f"merchant id: {issued.merchant_id}\napi key:     {issued.key}\n"
+            "Store the key now: FitGuide keeps only its hash."
+        )
 
 
 @merchant_app.command("rotate-key")

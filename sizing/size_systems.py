@@ -12,10 +12,28 @@ from dataclasses import dataclass
 # Smallest to largest; aliases fold onto these.
 LETTER_ORDER: tuple[str, ...] = ("XXS", "XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL", "5XL", "6XL")
 _LETTER_ALIASES = {
-    "XXXS": "XXS", "2XS": "XXS", "XXL": "2XL", "XXXL": "3XL", "XXXXL": "4XL", "XXXXXL": "5XL",
-    "SMALL": "S", "MEDIUM": "M", "LARGE": "L", "EXTRA LARGE": "XL", "X-LARGE": "XL", "XX-LARGE": "2XL",
-    "X-SMALL": "XS", "均码": "FREE", "ONE SIZE": "FREE", "FREESIZE": "FREE", "FREE SIZE": "FREE",
-    "小号": "S", "中号": "M", "大号": "L", "加大": "XL", "加加大": "2XL",
+    "XXXS": "XXS",
+    "2XS": "XXS",
+    "XXL": "2XL",
+    "XXXL": "3XL",
+    "XXXXL": "4XL",
+    "XXXXXL": "5XL",
+    "SMALL": "S",
+    "MEDIUM": "M",
+    "LARGE": "L",
+    "EXTRA LARGE": "XL",
+    "X-LARGE": "XL",
+    "XX-LARGE": "2XL",
+    "X-SMALL": "XS",
+    "均码": "FREE",
+    "ONE SIZE": "FREE",
+    "FREESIZE": "FREE",
+    "FREE SIZE": "FREE",
+    "小号": "S",
+    "中号": "M",
+    "大号": "L",
+    "加大": "XL",
+    "加加大": "2XL",
 }
 _HAOXING = re.compile(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*([YABC])?\s*$", re.IGNORECASE)
 

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
-from fitguide.db import Database
-from fitguide.logging import configure_logging
-from fitguide.settings import Settings, get_settings
 import catalog.router
 import guide.router
 import sizing.router
+from fitguide.db import Database
+from fitguide.logging import configure_logging
+from fitguide.settings import Settings, get_settings
 from web import console, pages, system
 from web.errors import install_error_handlers
 from web.observability import Metrics, RequestContextMiddleware

@@ -37,9 +37,7 @@ def _bearer(request: Request) -> str | None:
     return token.strip() or None
 
 
-def get_current_merchant(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> Merchant:
+def get_current_merchant(request: Request, session: Annotated[Session, Depends(get_session)]) -> Merchant:
     return authenticate(session, _bearer(request))
 
 

@@ -62,8 +62,15 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
     issues = []
     for err in exc.errors():
         location = ".".join(str(part) for part in err.get("loc", ()) if part != "body")
-        issues.append({"column": location or None, "row": None, "value": None, "code": err.get("type"),
-                       "reason": err.get("msg")})
+        issues.append(
+            {
+                "column": location or None,
+                "row": None,
+                "value": None,
+                "code": err.get("type"),
+                "reason": err.get("msg"),
+            }
+        )
     detail = "请求内容有误。" if lang == "zh" else "The request is invalid."
     return JSONResponse({"error": "invalid_request", "detail": detail, "issues": issues}, status_code=422)
 

@@ -20,11 +20,15 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "fitguide_http_requests_total", "HTTP requests", ["method", "route", "status"],
+            "fitguide_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "fitguide_http_request_seconds", "HTTP request latency", ["method", "route"],
+            "fitguide_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
@@ -87,16 +91,31 @@ class RequestContextMiddleware:
             self.metrics.latency.labels(method, route_name).observe(elapsed)
             log.info(
                 "request",
-                extra={"fields": {"method": method, "path": scope.get("path"), "route": route_name,
-                                  "status": status_holder["status"], "ms": round(elapsed * 1000, 2)}},
+                extra={
+                    "fields": {
+                        "method": method,
+                        "path": scope.get("path"),
+                        "route": route_name,
+                        "status": status_holder["status"],
+                        "ms": round(elapsed * 1000, 2),
+                    }
+                },
             )
             request_id_var.reset(token)
 
     async def _reject_too_large(self, send: Send, request_id: str) -> None:
         body = b'{"error":"too_large","detail":"Request body is larger than the service accepts."}'
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
