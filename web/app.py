@@ -18,6 +18,7 @@ from fitguide.settings import Settings, get_settings
 from web import console, pages, system
 from web.errors import install_error_handlers
 from web.observability import Metrics, RequestContextMiddleware
+from web.ratelimit import RateLimitMiddleware
 
 log = logging.getLogger("fitguide")
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog_listeners = []
     app.state.metrics = Metrics()
     install_error_handlers(app)
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
     )
