@@ -16,9 +16,11 @@ from fitguide.db import Database
 from fitguide.logging import configure_logging
 from fitguide.settings import Settings, get_settings
 from web import console, pages, system
+from web.cors import MerchantCORSMiddleware, OriginRegistry
 from web.errors import install_error_handlers
 from web.observability import Metrics, RequestContextMiddleware
 from web.ratelimit import RateLimitMiddleware
+from web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger("fitguide")
 
@@ -61,6 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    # Outside the rate limiter so a 429 still carries CORS headers the widget can read.
+    origin_registry = OriginRegistry()
+    app.state.catalog_listeners.append(origin_registry.invalidate)
+    app.add_middleware(MerchantCORSMiddleware, registry=origin_registry)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
     )
