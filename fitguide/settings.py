@@ -44,6 +44,25 @@ class Settings(BaseSettings):
         None, description="Signs console sessions; generated and kept in var_dir when unset."
     )
     query_cache_size: int = Field(4096, description="Cached query embeddings per process.")
+    embedding_query_prefix: str | None = Field(
+        None, description="Text put before each query when embedding; default 'query: ' for e5 models."
+    )
+    embedding_passage_prefix: str | None = Field(
+        None, description="Text put before each product when embedding; default 'passage: ' for e5 models."
+    )
+    ann_index_kind: str = Field(
+        "hnsw", description="Approximate index above exact_index_max: 'hnsw' or 'ivf_sq8' (less memory)."
+    )
+    hybrid_fusion: str = Field(
+        "weighted", description="How hybrid search fuses BM25 and dense: 'weighted' or 'rrf' (k=60)."
+    )
+    fusion_lexical_weight: float = Field(
+        0.5, description="Weighted fusion: share of the normalised BM25 score (the rest is dense)."
+    )
+    dense_top_n: int = Field(200, description="Dense hits per query that enter hybrid fusion.")
+    index_check_seconds: float = Field(
+        1.0, description="How often a worker checks for a newer catalog version or index snapshot."
+    )
 
     @property
     def resolved_database_url(self) -> str:
