@@ -32,6 +32,20 @@ def _load_resources(app: FastAPI, settings: Settings) -> None:
     database.migrate()
     app.state.db = database
     app.state.components["database"] = True
+    if settings.load_demo:
+        from catalog.demo import ensure_demo_merchant
+
+        ensure_demo_merchant(database, settings)
+    from guide.embedding import build_embedder
+    from guide.index_manager import IndexManager
+
+    app.state.embedder = build_embedder(settings)
+    app.state.components["embedder"] = True
+    app.state.search = IndexManager(settings, database, app.state.embedder)
+    app.state.catalog_listeners.append(app.state.search.on_catalog_changed)
+    app.state.components["index"] = True
+    # Last, after any demo catalog load above it: the first chat must not wait for an index build.
+    app.state.search.warm_up(settings.demo_merchant_id)
 
 
 @asynccontextmanager
@@ -42,6 +56,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        search = getattr(app.state, "search", None)
+        if search is not None:
+            search.close()
         database: Database | None = getattr(app.state, "db", None)
         if database is not None:
             database.dispose()
