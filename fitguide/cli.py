@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fitguide.errors import FitGuideError
 from fitguide.settings import get_settings
+
+if TYPE_CHECKING:
+    from fitguide.db import Database
 
 app = typer.Typer(help="FitGuide: shopping guide and size recommender for apparel.", no_args_is_help=True)
 merchant_app = typer.Typer(help="Create merchants and manage their API keys.", no_args_is_help=True)
 app.add_typer(merchant_app, name="merchant")
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from fitguide.db import Database
 
     settings = get_settings()
@@ -98,9 +103,92 @@ def merchant_origins(merchant_id: str, origins: list[str]) -> None:
         typer.echo("allowed origins: " + ", ".join(merchant.allowed_origins))
 
 
-def main() -> None:
-    from fitguide.errors import FitGuideError
+def _print_issues(error: FitGuideError) -> None:
+    from rich.console import Console
+    from rich.table import Table
 
+    console = Console(stderr=True)
+    console.print(f"[red]error:[/red] {error.message}")
+    if not error.issues:
+        return
+    table = Table("row", "column", "value", "problem", show_lines=False)
+    for issue in error.issues:
+        value = "" if issue.value is None else str(issue.value)
+        table.add_row(str(issue.row or ""), issue.column or "", value[:40], issue.reason)
+    console.print(table)
+
+
+@app.command("import")
+def import_catalog_files(
+    merchant: Annotated[str, typer.Option("--merchant", help="Merchant id to import into.")],
+    charts: Annotated[
+        Path | None, typer.Option(help="Size-chart file (CSV, XLSX or JSON).", exists=True, dir_okay=False)
+    ] = None,
+    products: Annotated[
+        Path | None, typer.Option(help="Product file (CSV, XLSX or JSON).", exists=True, dir_okay=False)
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report, store nothing.")] = False,
+    mode: Annotated[
+        str, typer.Option(help="upsert (replace listed skus/charts) or replace (whole catalog).")
+    ] = "upsert",
+) -> None:
+    """Import size charts and/or products in one all-or-nothing transaction (exit code 2 on errors)."""
+    from rich.progress import Progress
+
+    from catalog.service import (
+        import_catalog,
+        limits_for,
+        parse_chart_upload,
+        parse_product_upload,
+    )
+
+    if charts is None and products is None:
+        typer.echo("error: give --charts FILE and/or --products FILE", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    limits = limits_for(settings)
+    database = _database()
+    try:
+        with Progress(transient=True) as progress:
+            reading = progress.add_task("reading files", total=None)
+            parsed_charts = (
+                parse_chart_upload(charts.read_bytes(), filename=charts.name, limits=limits)
+                if charts
+                else None
+            )
+            parsed_products = (
+                parse_product_upload(products.read_bytes(), filename=products.name, limits=limits)
+                if products
+                else None
+            )
+            progress.update(reading, total=1, completed=1)
+            storing = progress.add_task("checking and storing", total=None)
+
+            def on_progress(_stage: str, done: int, total: int) -> None:
+                progress.update(storing, completed=done, total=total)
+
+            report = import_catalog(
+                database,
+                merchant,
+                charts=parsed_charts,
+                products=parsed_products,
+                mode=mode,
+                dry_run=dry_run,
+                progress=on_progress,
+            )
+            progress.update(storing, total=1, completed=1)
+    except FitGuideError as error:
+        _print_issues(error)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    summary = report.as_dict()
+    summary.pop("preview", None)
+    summary.pop("chart_preview", None)
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+def main() -> None:
     try:
         app()
     except FitGuideError as error:
