@@ -55,8 +55,8 @@ def _cn_number(text: str) -> int | None:
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     if "十" in text:
         tens_text, _, ones_text = text.partition("十")
-        tens = _CN_DIGITS.get(tens_text, None) if tens_text else 1
-        ones = _CN_DIGITS.get(ones_text, None) if ones_text else 0
+        tens = _CN_DIGITS.get(tens_text) if tens_text else 1
+        ones = _CN_DIGITS.get(ones_text) if ones_text else 0
         if tens is None or ones is None:
             return None
         return tens * 10 + ones

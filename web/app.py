@@ -36,6 +36,12 @@ def _load_resources(app: FastAPI, settings: Settings) -> None:
         from catalog.demo import ensure_demo_merchant
 
         ensure_demo_merchant(database, settings)
+    from sizing.body_model import load_body_model
+    from sizing.service import SizingService
+
+    app.state.sizing = SizingService(load_body_model(settings.data_dir), database)
+    app.state.catalog_listeners.append(app.state.sizing.invalidate)
+    app.state.components["sizing_model"] = True
     from guide.embedding import build_embedder
     from guide.index_manager import IndexManager
 

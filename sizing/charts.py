@@ -1,0 +1,151 @@
+"""Size charts parsed once into numpy arrays for fast matching.
+
+A chart row is ``{"size": "M", "measurements": {"chest": [88.0, 92.0], "length": 70.0, ...}}`` in cm/kg,
+ordered small to large. A single number is a point value (typical of garment charts); a pair is a
+range (typical of body charts). A dimension is used only when every size lists it, so a partly
+filled column cannot make sizes incomparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fitguide.errors import InvalidInput, Issue
+from sizing.size_systems import normalize_size_label
+
+CHART_DIMENSIONS: tuple[str, ...] = (
+    "chest", "waist", "hip", "shoulder", "length", "sleeve", "inseam", "height", "weight", "neck",
+)  # fmt: skip
+_DIMENSION_ALIASES = {
+    "bust": "chest",
+    "hips": "hip",
+    "arm": "sleeve",
+    "sleeve_length": "sleeve",
+    "collar": "neck",
+}
+
+
+@dataclass(frozen=True)
+class ParsedChart:
+    """A chart ready for matching: per-dimension low/high (S sizes) and the boundaries between sizes."""
+
+    chart_id: str
+    kind: str  # body | garment
+    fit: str  # slim | regular | loose
+    stretch: float
+    sizes: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    low: np.ndarray  # (K, S)
+    high: np.ndarray  # (K, S)
+    boundaries: np.ndarray  # (K, S-1): a value above boundaries[k, i] is past size i in dimension k
+    dimension_index: np.ndarray  # (K,) positions of ``dimensions`` in CHART_DIMENSIONS
+    # (K,) True where the dimension grows from size to size; others (e.g. one inseam for all sizes)
+    # cannot tell sizes apart and only get a verdict.
+    discriminating: np.ndarray
+    brand: str | None = None
+    category: str | None = None
+    gender: str | None = None
+    name: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def center(self) -> np.ndarray:
+        return (self.low + self.high) / 2.0
+
+    def index(self, size: str) -> int | None:
+        normalized = normalize_size_label(size)
+        for i, label in enumerate(self.sizes):
+            if normalize_size_label(label) == normalized:
+                return i
+        return None
+
+
+def _chart_error(chart_id: str, reason: str, reason_zh: str, row: int | None = None) -> InvalidInput:
+    return InvalidInput(
+        f"Size chart {chart_id} cannot be used: {reason}",
+        f"尺码表 {chart_id} 无法使用：{reason_zh}",
+        issues=[Issue(reason=reason, reason_zh=reason_zh, row=row, column="rows", value=chart_id)],
+        code="invalid_chart",
+    )
+
+
+def parse_chart(
+    chart_id: str,
+    rows: Sequence[Mapping[str, Any]],
+    kind: str = "body",
+    fit: str = "regular",
+    stretch: float = 0.0,
+    brand: str | None = None,
+    category: str | None = None,
+    gender: str | None = None,
+    name: str = "",
+) -> ParsedChart:
+    """Parse stored chart rows; raises InvalidInput for a chart with no usable size or dimension."""
+    sizes: list[str] = []
+    values: dict[str, list[tuple[float, float] | None]] = {d: [] for d in CHART_DIMENSIONS}
+    for row_number, row in enumerate(rows):
+        label = str(row.get("size", "")).strip()
+        if not label:
+            raise _chart_error(chart_id, "a row has no size label", "某行缺少尺码", row_number)
+        sizes.append(label)
+        measurements = row.get("measurements") or {}
+        seen: dict[str, tuple[float, float]] = {}
+        for raw_name, raw_value in measurements.items():
+            dimension = _DIMENSION_ALIASES.get(str(raw_name).lower(), str(raw_name).lower())
+            if dimension not in values:
+                continue
+            pair = _as_range(raw_value)
+            if pair is not None:
+                seen[dimension] = pair
+        for dimension in CHART_DIMENSIONS:
+            values[dimension].append(seen.get(dimension))
+    if not sizes:
+        raise _chart_error(chart_id, "it has no sizes", "没有任何尺码")
+    dimensions = tuple(d for d in CHART_DIMENSIONS if all(v is not None for v in values[d]))
+    if not dimensions:
+        raise _chart_error(chart_id, "no measurement is given for every size", "没有对所有尺码都给出的尺寸")
+    low = np.array([[v[0] for v in values[d] if v is not None] for d in dimensions], dtype=float)
+    high = np.array([[v[1] for v in values[d] if v is not None] for d in dimensions], dtype=float)
+    # Boundary between neighbours: halfway between one size's top and the next one's bottom. Forced
+    # non-decreasing so a typo in a merchant chart cannot make a larger body map to a smaller size.
+    boundaries = (high[:, :-1] + low[:, 1:]) / 2.0
+    boundaries = np.maximum.accumulate(boundaries, axis=1) if boundaries.size else boundaries
+    return ParsedChart(
+        chart_id=chart_id,
+        kind=kind if kind in ("body", "garment") else "body",
+        fit=fit if fit in ("slim", "regular", "loose") else "regular",
+        stretch=float(min(max(stretch or 0.0, 0.0), 1.0)),
+        sizes=tuple(sizes),
+        dimensions=dimensions,
+        low=low,
+        high=high,
+        boundaries=boundaries,
+        dimension_index=np.array([CHART_DIMENSIONS.index(d) for d in dimensions], dtype=int),
+        discriminating=np.all(np.diff((low + high) / 2.0, axis=1) > 0, axis=1),
+        brand=brand,
+        category=category,
+        gender=gender,
+        name=name,
+    )
+
+
+def _as_range(raw: object) -> tuple[float, float] | None:
+    try:
+        if isinstance(raw, list | tuple):
+            if len(raw) == 1:
+                value = float(raw[0])
+                return (value, value)
+            if len(raw) >= 2:
+                low, high = float(raw[0]), float(raw[1])
+                return (min(low, high), max(low, high))
+            return None
+        if raw is None:
+            return None
+        value = float(raw)  # type: ignore[arg-type]
+        return (value, value)
+    except (TypeError, ValueError):
+        return None

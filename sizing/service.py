@@ -1,0 +1,386 @@
+"""SizingService: body estimates and per-product size recommendations, loaded once per process.
+
+Charts and the product -> chart resolution of each merchant are cached as parsed numpy arrays and
+keyed by ``merchants.catalog_version`` (rechecked at most every ``version_check_seconds``, and dropped
+at once by ``invalidate`` which web/app.py registers as a catalog listener).
+
+Chart resolution for a product: its ``size_chart_id``; else a chart of the same merchant with the same
+brand, category and gender; else the same category and gender; else none (an honest "no size chart").
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from catalog.models import Merchant, Product, RecommendationEvent, SizeChart
+from catalog.taxonomy import garment_group
+from fitguide.db import Database
+from fitguide.errors import InvalidInput, Issue, NotFound
+from sizing import explain
+from sizing.body_model import DIMENSIONS, BodyEstimate, BodyModel
+from sizing.charts import ParsedChart, parse_chart
+from sizing.matching import BodyVector, ease_for, match
+from sizing.protocols import FitAdjuster, NoFitAdjustment
+from sizing.schemas import (
+    BodyInput,
+    EstimateResponse,
+    MeasurementOut,
+    Recommendation,
+    ReferenceGarment,
+    ResolvedBody,
+    resolve_body,
+)
+from sizing.size_systems import body_type
+
+# The girth a reference garment of each group pins down best.
+REFERENCE_DIMENSION = {"top": "chest", "outerwear": "chest", "dress": "chest", "bottom": "waist",
+                       "onepiece": "hip", "innerwear": "chest"}  # fmt: skip
+REFERENCE_FIT_SD_CM = 2.0  # people wear a size over a little more than its nominal range
+_GENDER_SEX = {"men": "male", "women": "female"}
+
+
+@dataclass(frozen=True)
+class ProductSizing:
+    sku: str
+    brand: str | None
+    category: str | None
+    gender: str | None
+    chart_id: str | None  # resolved chart, None when the merchant has none that fits
+
+
+@dataclass
+class MerchantCharts:
+    catalog_version: int
+    checked_at: float
+    charts: dict[str, ParsedChart]
+    products: dict[str, ProductSizing]
+
+
+def _norm(value: str | None) -> str | None:
+    return value.strip().lower() if value else None
+
+
+def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
+    with database.session() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(
+                f"Unknown merchant '{merchant_id}'", f"商家 '{merchant_id}' 不存在", code="unknown_merchant"
+            )
+        version = merchant.catalog_version
+        chart_rows = session.scalars(select(SizeChart).where(SizeChart.merchant_id == merchant_id)).all()
+        charts: dict[str, ParsedChart] = {}
+        by_brand: dict[tuple[str | None, str | None, str | None], str] = {}
+        by_category: dict[tuple[str | None, str | None], str] = {}
+        for row in sorted(chart_rows, key=lambda c: c.chart_id):
+            try:
+                parsed = parse_chart(
+                    row.chart_id, row.rows or [], row.kind, row.fit, row.stretch, row.brand, row.category,
+                    row.gender, row.name,
+                )  # fmt: skip
+            except InvalidInput:
+                continue  # an unusable chart behaves like no chart; the upload reported it already
+            charts[row.chart_id] = parsed
+            key = (_norm(row.category), _norm(row.gender))
+            by_brand.setdefault((_norm(row.brand), *key), row.chart_id)
+            by_category.setdefault(key, row.chart_id)
+        products: dict[str, ProductSizing] = {}
+        rows = session.execute(
+            select(Product.sku, Product.brand, Product.category, Product.gender, Product.size_chart_id).where(
+                Product.merchant_id == merchant_id
+            )
+        ).all()
+        for sku, brand, category, gender, size_chart_id in rows:
+            key = (_norm(category), _norm(gender))
+            chart_id = size_chart_id if size_chart_id in charts else None
+            if chart_id is None:
+                chart_id = by_brand.get((_norm(brand), *key)) or by_category.get(key)
+            products[sku] = ProductSizing(sku, brand, category, gender, chart_id)
+    return MerchantCharts(version, time.monotonic(), charts, products)
+
+
+class SizingService:
+    """Loaded once in the web lifespan; every method is thread-safe and cheap."""
+
+    def __init__(
+        self,
+        body_model: BodyModel,
+        database: Database,
+        fit_adjuster: FitAdjuster | None = None,
+        version_check_seconds: float = 2.0,
+    ) -> None:
+        self.body_model = body_model
+        self.database = database
+        self.fit_adjuster: FitAdjuster = fit_adjuster or NoFitAdjustment()
+        self.version_check_seconds = version_check_seconds
+        self._cache: dict[str, MerchantCharts] = {}
+        self._lock = threading.Lock()
+
+    # ----- charts -----
+
+    def invalidate(self, merchant_id: str) -> None:
+        """Forget a merchant's charts (registered as a catalog listener)."""
+        with self._lock:
+            self._cache.pop(merchant_id, None)
+
+    def merchant_charts(self, merchant_id: str) -> MerchantCharts:
+        cached = self._cache.get(merchant_id)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked_at < self.version_check_seconds:
+            return cached
+        if cached is not None:
+            with self.database.session() as session:
+                version = session.scalar(select(Merchant.catalog_version).where(Merchant.id == merchant_id))
+            if version == cached.catalog_version:
+                cached.checked_at = now
+                return cached
+        loaded = _load_merchant(self.database, merchant_id)
+        with self._lock:
+            self._cache[merchant_id] = loaded
+        return loaded
+
+    # ----- body -----
+
+    def estimate_body(
+        self, body: ResolvedBody, sex: str, charts: MerchantCharts | None = None
+    ) -> BodyEstimate:
+        """Body estimate conditioned on measured values, bra size, body shape and a reference garment."""
+        observations = dict(body.observations)
+        if body.shape_shifts:
+            prior = self.body_model.estimate(sex, body.height_cm, body.weight_kg, body.age)
+            prior_sd = prior.sd
+            for dimension, shift in body.shape_shifts:
+                index = DIMENSIONS.index(dimension)
+                if dimension not in body.measured and dimension not in observations:
+                    observations[dimension] = (
+                        float(prior.mean[index] + shift * prior_sd[index]),
+                        float(prior_sd[index]),
+                    )
+        if body.reference is not None and charts is not None:
+            dimension, value, sd = self._reference_observation(body.reference, charts)
+            if dimension not in body.measured:
+                observations[dimension] = (value, sd)
+        return self.body_model.estimate(
+            sex, body.height_cm, body.weight_kg, body.age, measured=body.measured, observations=observations
+        )
+
+    def _reference_observation(
+        self, reference: ReferenceGarment, charts: MerchantCharts
+    ) -> tuple[str, float, float]:
+        """'I wear M in brand X' as a noisy observation of the girth that chart row covers."""
+        chart: ParsedChart | None = None
+        if reference.chart_id:
+            chart = charts.charts.get(reference.chart_id)
+        if chart is None and reference.sku and reference.sku in charts.products:
+            chart_id = charts.products[reference.sku].chart_id
+            chart = charts.charts.get(chart_id) if chart_id else None
+        if chart is None and reference.brand:
+            brand = _norm(reference.brand)
+            candidates = [c for c in charts.charts.values() if _norm(c.brand) == brand]
+            if reference.category:
+                candidates = [
+                    c for c in candidates if _norm(c.category) == _norm(reference.category)
+                ] or candidates
+            chart = candidates[0] if candidates else None
+        if chart is None:
+            raise InvalidInput(
+                "No size chart is known for the reference garment",
+                "没有找到参考商品的尺码表",
+                issues=[
+                    Issue(
+                        reason="no size chart is known for this brand, chart or product",
+                        reason_zh="不认识该品牌、尺码表或商品",
+                        column="reference",
+                        value=reference.brand or reference.chart_id or reference.sku,
+                    )
+                ],  # fmt: skip
+                code="unknown_reference",
+            )
+        index = chart.index(reference.size)
+        if index is None:
+            raise InvalidInput(
+                f"Size {reference.size} is not in chart {chart.chart_id}",
+                f"尺码表 {chart.chart_id} 中没有 {reference.size} 码",
+                issues=[
+                    Issue(
+                        reason=f"size not in chart (sizes: {', '.join(chart.sizes)})",
+                        reason_zh=f"尺码表中没有该尺码（可选：{'、'.join(chart.sizes)}）",
+                        column="reference.size",
+                        value=reference.size,
+                    )
+                ],  # fmt: skip
+                code="unknown_reference_size",
+            )
+        group = garment_group(chart.category)
+        wanted = REFERENCE_DIMENSION.get(group, "chest")
+        dimension = (
+            wanted
+            if wanted in chart.dimensions
+            else next((d for d in chart.dimensions if d in ("chest", "waist", "hip")), None)
+        )
+        if dimension is None:
+            raise InvalidInput(
+                f"Chart {chart.chart_id} has no girth to compare",
+                f"尺码表 {chart.chart_id} 没有可比较的围度",
+                issues=[Issue(reason="the reference chart lists no chest, waist or hip",
+                              reason_zh="参考尺码表没有胸围、腰围或臀围", column="reference", value=chart.chart_id)],
+                code="unusable_reference",
+            )  # fmt: skip
+        k = chart.dimensions.index(dimension)
+        # The size covers the body interval between its boundaries with its neighbours.
+        lower = chart.boundaries[k, index - 1] if index > 0 else chart.low[k, index] - 2.0
+        upper = chart.boundaries[k, index] if index < len(chart.sizes) - 1 else chart.high[k, index] + 2.0
+        ease = ease_for(dimension, chart, group)
+        width = max(float(upper - lower), 1.0)
+        value = float((lower + upper) / 2.0 - ease)
+        return dimension, value, float((width**2 / 12.0 + REFERENCE_FIT_SD_CM**2) ** 0.5)
+
+    def estimate(self, body_input: BodyInput, lang: str = "en") -> EstimateResponse:
+        body = resolve_body(body_input)
+        if body.sex is None:
+            raise InvalidInput(
+                "sex is required to estimate body measurements",
+                "估算身体尺寸需要性别",
+                issues=[
+                    Issue(
+                        reason="sex is required (female or male)",
+                        reason_zh="需要性别（女或男）",
+                        column="sex",
+                        value=None,
+                        code="missing",
+                    )
+                ],  # fmt: skip
+                code="invalid_body",
+            )
+        estimate = self.estimate_body(body, body.sex)
+        measurements = [
+            MeasurementOut(
+                dimension=dimension,
+                label=explain.dimension_label(dimension, lang),
+                estimate_cm=round(float(estimate.mean[i]), 1),
+                low_cm=round(float(estimate.low[i]), 1),
+                high_cm=round(float(estimate.high[i]), 1),
+                measured=dimension in estimate.measured,
+            )
+            for i, dimension in enumerate(DIMENSIONS)
+        ]
+        top = explain.haoxing(body.height_cm, estimate, "top")
+        text = (
+            f"你的号型是 {top}（上装），{explain.haoxing(body.height_cm, estimate, 'bottom')}（下装）。区间为 80% 置信区间。"
+            if lang == "zh"
+            else f"Your GB/T size code is {top} (tops); ranges are 80% intervals."
+        )
+        return EstimateResponse(
+            sex=body.sex,
+            height_cm=body.height_cm,
+            weight_kg=body.weight_kg,
+            measurements=measurements,
+            haoxing_top=top,
+            haoxing_bottom=explain.haoxing(body.height_cm, estimate, "bottom"),
+            body_type=body_type(estimate.value("chest"), estimate.value("waist"), body.sex),
+            explanation=text,
+        )
+
+    # ----- recommendations -----
+
+    def recommend(
+        self, merchant_id: str, sku: str, body: BodyInput, fit_preference: str | None = None, lang: str = "en"
+    ) -> Recommendation:
+        charts = self.merchant_charts(merchant_id)
+        if sku not in charts.products:
+            raise NotFound(
+                f"Unknown product '{sku}' for merchant '{merchant_id}'",
+                f"商家 '{merchant_id}' 没有商品 '{sku}'",
+                issues=[
+                    Issue(
+                        reason="unknown sku", reason_zh="商品不存在", column="sku", value=sku, code="unknown"
+                    )
+                ],
+                code="unknown_sku",
+            )
+        return self.recommend_batch(merchant_id, [sku], body, fit_preference, lang)[sku]
+
+    def recommend_batch(
+        self,
+        merchant_id: str,
+        skus: Sequence[str],
+        body: BodyInput,
+        fit_preference: str | None = None,
+        lang: str = "en",
+    ) -> dict[str, Recommendation]:
+        """One recommendation per known sku (unknown skus are left out; the router reports them)."""
+        resolved = resolve_body(body, fit_preference)
+        charts = self.merchant_charts(merchant_id)
+        preference = resolved.fit_preference or "regular"
+        vectors: dict[str, tuple[BodyEstimate, BodyVector]] = {}
+        results: dict[str, Recommendation] = {}
+        estimated_from_basics = not resolved.measured
+        for sku in skus:
+            product = charts.products.get(sku)
+            if product is None or sku in results:
+                continue
+            group = garment_group(product.category)
+            sex = resolved.sex or _GENDER_SEX.get(product.gender or "", "female")
+            if sex not in vectors:
+                estimate = self.estimate_body(resolved, sex, charts)
+                vectors[sex] = (
+                    estimate,
+                    BodyVector.from_estimate(estimate, resolved.height_cm, resolved.weight_kg),
+                )
+            estimate, vector = vectors[sex]
+            code = explain.haoxing(resolved.height_cm, estimate, group)
+            chart = charts.charts.get(product.chart_id) if product.chart_id else None
+            if chart is None:
+                results[sku] = _no_chart(sku, code, lang)
+                continue
+            adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
+            size_match = match(chart, vector, group, preference, adjustment)
+            text, summary = explain.explanation(size_match, lang, estimated_from_basics)
+            results[sku] = Recommendation(
+                sku=sku,
+                status="ok",
+                size=size_match.size,
+                probabilities={
+                    s: round(float(p), 4) for s, p in zip(chart.sizes, size_match.probabilities, strict=True)
+                },
+                confidence=round(size_match.confidence, 4),
+                alternatives=explain.alternatives(size_match, lang),
+                dimensions=explain.dimensions_out(size_match.dimensions, chart.kind == "garment", lang),
+                explanation=text,
+                fit_summary=summary,
+                haoxing=code,
+                deciding_input=explain.deciding_input(size_match, lang, resolved.reference is not None),
+                chart_id=chart.chart_id,
+                fit_note=(adjustment.message_zh if lang == "zh" else adjustment.message)
+                if adjustment.strong
+                else None,
+            )
+        return results
+
+
+def _no_chart(sku: str, code: str, lang: str) -> Recommendation:
+    if lang == "zh":
+        text = f"这件商品没有尺码表，无法推荐尺码。你的号型是 {code}，可对照商家的尺码说明。"
+        summary = "无尺码表"
+    else:
+        text = (
+            f"This product has no size chart, so no size can be recommended. Your GB/T size code is {code}."
+        )
+        summary = "No size chart"
+    return Recommendation(sku=sku, status="no_chart", explanation=text, fit_summary=summary, haoxing=code)
+
+
+def record_events(database: Database, merchant_id: str, shown: Sequence[tuple[str, str | None]]) -> None:
+    """Store the recommendations shown (one multi-row insert); feeds the console's usage figures."""
+    if not shown:
+        return
+    with database.session() as session:
+        session.execute(
+            insert(RecommendationEvent),
+            [{"merchant_id": merchant_id, "sku": sku, "size_label": size} for sku, size in shown],
+        )
