@@ -115,7 +115,8 @@ def train(data_dir: Path, ansur_dir: Path, nhanes_csv: Path) -> dict[str, object
         "model": "per-sex LinearRegression on height, weight, BMI, age, log age, age x BMI; "
         "heteroscedastic residual sd; Gaussian residual correlation for conditioning",
         "dimensions": {d: f"ANSUR II {ANSUR_COLUMNS[d]}" for d in DIMENSIONS},
-        "shoulder_note": "biacromial breadth (acromion to acromion), the body basis of garment shoulder width",
+        "shoulder_note": "biacromial breadth (acromion to acromion), the body basis of a garment's "
+        "shoulder width",
         "training_data": {
             "ansur2": str(ansur_dir),
             "split_seed": SPLIT_SEED,

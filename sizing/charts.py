@@ -18,8 +18,17 @@ from fitguide.errors import InvalidInput, Issue
 from sizing.size_systems import normalize_size_label
 
 CHART_DIMENSIONS: tuple[str, ...] = (
-    "chest", "waist", "hip", "shoulder", "length", "sleeve", "inseam", "height", "weight", "neck",
-)  # fmt: skip
+    "chest",
+    "waist",
+    "hip",
+    "shoulder",
+    "length",
+    "sleeve",
+    "inseam",
+    "height",
+    "weight",
+    "neck",
+)
 _DIMENSION_ALIASES = {
     "bust": "chest",
     "hips": "hip",

@@ -60,7 +60,7 @@ def split_ansur(frame: pd.DataFrame, seed: int = SPLIT_SEED) -> tuple[pd.DataFra
     test_mask = np.zeros(len(frame), dtype=bool)
     for sex in ("male", "female"):
         index = np.flatnonzero(frame["sex"].to_numpy() == sex)
-        chosen = rng.choice(index, size=int(round(len(index) * TEST_FRACTION)), replace=False)
+        chosen = rng.choice(index, size=round(len(index) * TEST_FRACTION), replace=False)
         test_mask[chosen] = True
     return frame[~test_mask].reset_index(drop=True), frame[test_mask].reset_index(drop=True)
 

@@ -106,11 +106,13 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
             if garment:
                 parts.append(
                     f"成衣{label} {(key.chart_low + key.chart_high) / 2:.0f} 厘米，"
-                    f"比你的{label} {key.body_cm:.0f} 厘米多 {key.ease_cm:+.0f} 厘米，{VERDICT_LABELS[key.verdict]}。"
+                    f"比你的{label} {key.body_cm:.0f} 厘米多 {key.ease_cm:+.0f} 厘米，"
+                    f"{VERDICT_LABELS[key.verdict]}。"
                 )
             else:
                 parts.append(
-                    f"你的{label}约 {key.body_cm:.0f} 厘米，{size} 码为 {_fmt_range(key.chart_low, key.chart_high)} 厘米"
+                    f"你的{label}约 {key.body_cm:.0f} 厘米，"
+                    f"{size} 码为 {_fmt_range(key.chart_low, key.chart_high)} 厘米"
                     f"（{VERDICT_LABELS[key.verdict]}）。"
                 )
         if estimated_from_basics and key is not None and not key.measured:
@@ -130,7 +132,8 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
         else:
             inside = key.chart_low - 0.5 <= key.body_cm <= key.chart_high + 0.5
             parts.append(
-                f"Your {label} of about {key.body_cm:.0f} cm {'is in' if inside else 'is closest to'} {size}'s "
+                f"Your {label} of about {key.body_cm:.0f} cm {'is in' if inside else 'is closest to'} "
+                f"{size}'s "
                 f"{_fmt_range(key.chart_low, key.chart_high)} cm range ({key.verdict})."
             )
     if estimated_from_basics and key is not None and not key.measured:

@@ -31,15 +31,31 @@ MEASURED_SD = {"height": 1.0, "weight": 1.0}
 
 # Weight of each chart dimension per garment group (catalog.taxonomy.garment_group); missing = 0.
 GROUP_WEIGHTS: dict[str, dict[str, float]] = {
-    "top": {"chest": 1.0, "shoulder": 0.5, "waist": 0.3, "neck": 0.3, "sleeve": 0.2, "length": 0.2,
-            "height": 0.5, "weight": 0.3},
-    "outerwear": {"chest": 1.0, "shoulder": 0.6, "waist": 0.2, "sleeve": 0.3, "length": 0.2, "hip": 0.2,
-                  "height": 0.5, "weight": 0.3},
+    "top": {
+        "chest": 1.0,
+        "shoulder": 0.5,
+        "waist": 0.3,
+        "neck": 0.3,
+        "sleeve": 0.2,
+        "length": 0.2,
+        "height": 0.5,
+        "weight": 0.3,
+    },
+    "outerwear": {
+        "chest": 1.0,
+        "shoulder": 0.6,
+        "waist": 0.2,
+        "sleeve": 0.3,
+        "length": 0.2,
+        "hip": 0.2,
+        "height": 0.5,
+        "weight": 0.3,
+    },
     "bottom": {"waist": 1.0, "hip": 0.8, "inseam": 0.3, "length": 0.2, "height": 0.4, "weight": 0.3},
     "dress": {"chest": 0.8, "waist": 0.8, "hip": 0.8, "shoulder": 0.3, "height": 0.3, "weight": 0.3},
     "onepiece": {"chest": 0.6, "waist": 0.6, "hip": 0.8, "inseam": 0.2, "height": 0.5, "weight": 0.3},
     "innerwear": {"chest": 1.0, "waist": 0.8, "hip": 0.8, "weight": 0.3},
-}  # fmt: skip
+}
 
 # Garment minus body (cm) that a chart's fit type calls for. Shoulder includes the ~4 cm between the
 # body's biacromial (bone) breadth and a garment's seam-to-seam width measured over the back.
@@ -57,16 +73,26 @@ BODY_CHART_SHOULDER_OFFSET = 2.0
 # How far a shopper's fit preference moves the compared girth (cm).
 PREFERENCE_SHIFT = {"slim": -2.0, "regular": 0.0, "loose": 3.0}
 # Ideal garment length as a share of height (tops, outerwear) by sex.
-LENGTH_RATIO = {("top", "male"): 0.40, ("top", "female"): 0.375, ("outerwear", "male"): 0.43,
-                ("outerwear", "female"): 0.41}  # fmt: skip
+LENGTH_RATIO = {
+    ("top", "male"): 0.40,
+    ("top", "female"): 0.375,
+    ("outerwear", "male"): 0.43,
+    ("outerwear", "female"): 0.41,
+}
 LENGTH_SD = 4.0
 
 DIMENSION_LABELS = {
-    "chest": ("chest", "胸围"), "waist": ("waist", "腰围"), "hip": ("hip", "臀围"),
-    "shoulder": ("shoulder width", "肩宽"), "length": ("length", "衣长"), "sleeve": ("sleeve", "袖长"),
-    "inseam": ("inseam", "内长"), "height": ("height", "身高"), "weight": ("weight", "体重"),
+    "chest": ("chest", "胸围"),
+    "waist": ("waist", "腰围"),
+    "hip": ("hip", "臀围"),
+    "shoulder": ("shoulder width", "肩宽"),
+    "length": ("length", "衣长"),
+    "sleeve": ("sleeve", "袖长"),
+    "inseam": ("inseam", "内长"),
+    "height": ("height", "身高"),
+    "weight": ("weight", "体重"),
     "neck": ("neck", "领围"),
-}  # fmt: skip
+}
 VERDICT_LABELS = {"tight": "紧", "snug": "偏紧", "good": "合适", "loose": "宽松"}
 _MODEL_POSITION = np.array([DIMENSIONS.index(d) if d in DIMENSIONS else -1 for d in CHART_DIMENSIONS])
 

@@ -33,7 +33,7 @@ SizingDep = Annotated[SizingService, Depends(get_sizing)]
 
 @router.post("/estimate", response_model=EstimateResponse)
 def estimate(payload: EstimateRequest, sizing: SizingDep, language: Language) -> EstimateResponse:
-    """Body measurements (estimate + 80% interval) and GB/T 号型 from height, weight and whatever else is known."""
+    """Body measurements (estimate + 80% interval) and GB/T 号型 from height, weight and more."""
     return sizing.estimate(payload, payload.lang or language)
 
 

@@ -7,6 +7,7 @@ problem comes back at once as an InvalidInput issue naming the field and value, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,15 +19,37 @@ from sizing.units import parse_height, parse_length, parse_weight
 Number = float | int | str
 
 _SEX_WORDS = {
-    "female": "female", "f": "female", "woman": "female", "women": "female", "w": "female", "女": "female",
-    "女性": "female", "女士": "female", "male": "male", "m": "male", "man": "male", "men": "male", "男": "male",
-    "男性": "male", "男士": "male",
-}  # fmt: skip
+    "female": "female",
+    "f": "female",
+    "woman": "female",
+    "women": "female",
+    "w": "female",
+    "女": "female",
+    "女性": "female",
+    "女士": "female",
+    "male": "male",
+    "m": "male",
+    "man": "male",
+    "men": "male",
+    "男": "male",
+    "男性": "male",
+    "男士": "male",
+}
 _FIT_WORDS = {
-    "slim": "slim", "fitted": "slim", "tight": "slim", "修身": "slim", "紧身": "slim",
-    "regular": "regular", "normal": "regular", "合身": "regular", "标准": "regular",
-    "loose": "loose", "relaxed": "loose", "oversized": "loose", "宽松": "loose",
-}  # fmt: skip
+    "slim": "slim",
+    "fitted": "slim",
+    "tight": "slim",
+    "修身": "slim",
+    "紧身": "slim",
+    "regular": "regular",
+    "normal": "regular",
+    "合身": "regular",
+    "标准": "regular",
+    "loose": "loose",
+    "relaxed": "loose",
+    "oversized": "loose",
+    "宽松": "loose",
+}
 # Body shape -> (dimension, shift in residual sds) observed with a one-sd noise, i.e. a gentle nudge.
 BODY_SHAPES: dict[str, tuple[tuple[str, float], ...]] = {
     "apple": (("waist", 1.0),),
@@ -36,12 +59,27 @@ BODY_SHAPES: dict[str, tuple[tuple[str, float], ...]] = {
     "rectangle": (),
     "average": (),
 }
-_SHAPE_WORDS = {"苹果型": "apple", "梨型": "pear", "沙漏型": "hourglass", "运动型": "athletic", "直筒型": "rectangle",
-                "inverted triangle": "athletic", "triangle": "pear", "round": "apple"}  # fmt: skip
+_SHAPE_WORDS = {
+    "苹果型": "apple",
+    "梨型": "pear",
+    "沙漏型": "hourglass",
+    "运动型": "athletic",
+    "直筒型": "rectangle",
+    "inverted triangle": "athletic",
+    "triangle": "pear",
+    "round": "apple",
+}
 MEASUREMENT_FIELDS: dict[str, str] = {
-    "chest_cm": "chest", "bust_cm": "chest", "waist_cm": "waist", "hip_cm": "hip", "shoulder_cm": "shoulder",
-    "neck_cm": "neck", "sleeve_cm": "sleeve", "arm_length_cm": "sleeve", "inseam_cm": "inseam",
-}  # fmt: skip
+    "chest_cm": "chest",
+    "bust_cm": "chest",
+    "waist_cm": "waist",
+    "hip_cm": "hip",
+    "shoulder_cm": "shoulder",
+    "neck_cm": "neck",
+    "sleeve_cm": "sleeve",
+    "arm_length_cm": "sleeve",
+    "inseam_cm": "inseam",
+}
 # EU/CN cup letters: bust minus underbust, 10 cm for A, +2.5 cm a cup; US/UK: inches over the band.
 _CUPS = ("AA", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K")
 _US_CUP_ALIASES = {"DD": "E", "DDD": "F"}
@@ -102,9 +140,14 @@ class ResolvedBody:
 
     def cache_key(self) -> tuple[Any, ...]:
         return (
-            self.sex, self.height_cm, self.weight_kg, self.age, tuple(sorted(self.measured.items())),
-            tuple(sorted(self.observations.items())), self.shape_shifts,
-        )  # fmt: skip
+            self.sex,
+            self.height_cm,
+            self.weight_kg,
+            self.age,
+            tuple(sorted(self.measured.items())),
+            tuple(sorted(self.observations.items())),
+            self.shape_shifts,
+        )
 
 
 def _issue(column: str, value: object, reason: str, reason_zh: str, code: str = "invalid") -> Issue:
@@ -146,7 +189,7 @@ def resolve_body(body: BodyInput, fit_preference: str | None = None) -> Resolved
     """Read units and check plausibility; raises one InvalidInput listing every problem."""
     issues: list[Issue] = []
 
-    def attempt(fn, *args):  # type: ignore[no-untyped-def]
+    def attempt(fn: Callable[..., float], *args: Any) -> float | None:
         try:
             return fn(*args)
         except InvalidInput as error:
@@ -168,8 +211,11 @@ def resolve_body(body: BodyInput, fit_preference: str | None = None) -> Resolved
     if body.sex is not None and str(body.sex).strip() and sex is None:
         issues.append(_issue("sex", body.sex, "sex must be female or male", "性别应为女或男"))
     if body.age is not None and not (12 <= body.age <= 100):
-        issues.append(_issue("age", body.age, "age must be between 12 and 100", "年龄应在 12 到 100 岁之间",
-                             "out_of_range"))  # fmt: skip
+        issues.append(
+            _issue(
+                "age", body.age, "age must be between 12 and 100", "年龄应在 12 到 100 岁之间", "out_of_range"
+            )
+        )
 
     measured: dict[str, float] = {}
     for field_name, dimension in MEASUREMENT_FIELDS.items():
@@ -183,8 +229,14 @@ def resolve_body(body: BodyInput, fit_preference: str | None = None) -> Resolved
     if body.bra_size:
         bust = parse_bra_size(body.bra_size)
         if bust is None:
-            issues.append(_issue("bra_size", body.bra_size, "bra size must look like 75B or 34C",
-                                 "文胸尺码应写成 75B 或 34C 的形式"))  # fmt: skip
+            issues.append(
+                _issue(
+                    "bra_size",
+                    body.bra_size,
+                    "bra size must look like 75B or 34C",
+                    "文胸尺码应写成 75B 或 34C 的形式",
+                )
+            )
         elif "chest" not in measured:
             observations["chest"] = (bust, BRA_BUST_SD_CM)
 
@@ -193,16 +245,28 @@ def resolve_body(body: BodyInput, fit_preference: str | None = None) -> Resolved
         word = body.body_shape.strip().lower()
         shape = _SHAPE_WORDS.get(word, word)
         if shape not in BODY_SHAPES:
-            issues.append(_issue("body_shape", body.body_shape, f"body shape must be one of {', '.join(BODY_SHAPES)}",
-                                 "体型应为 苹果型、梨型、沙漏型、运动型 或 直筒型"))  # fmt: skip
+            issues.append(
+                _issue(
+                    "body_shape",
+                    body.body_shape,
+                    f"body shape must be one of {', '.join(BODY_SHAPES)}",
+                    "体型应为 苹果型、梨型、沙漏型、运动型 或 直筒型",
+                )
+            )
         else:
             shape_shifts = BODY_SHAPES[shape]
 
     preference_raw = fit_preference or body.fit_preference
     preference = parse_fit_preference(preference_raw)
     if preference_raw and preference is None:
-        issues.append(_issue("fit_preference", preference_raw, "fit preference must be slim, regular or loose",
-                             "版型偏好应为 修身、合身 或 宽松"))  # fmt: skip
+        issues.append(
+            _issue(
+                "fit_preference",
+                preference_raw,
+                "fit preference must be slim, regular or loose",
+                "版型偏好应为 修身、合身 或 宽松",
+            )
+        )
 
     if issues:
         raise InvalidInput(

@@ -38,8 +38,14 @@ from sizing.schemas import (
 from sizing.size_systems import body_type
 
 # The girth a reference garment of each group pins down best.
-REFERENCE_DIMENSION = {"top": "chest", "outerwear": "chest", "dress": "chest", "bottom": "waist",
-                       "onepiece": "hip", "innerwear": "chest"}  # fmt: skip
+REFERENCE_DIMENSION = {
+    "top": "chest",
+    "outerwear": "chest",
+    "dress": "chest",
+    "bottom": "waist",
+    "onepiece": "hip",
+    "innerwear": "chest",
+}
 REFERENCE_FIT_SD_CM = 2.0  # people wear a size over a little more than its nominal range
 _GENDER_SEX = {"men": "male", "women": "female"}
 
@@ -80,9 +86,16 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
         for row in sorted(chart_rows, key=lambda c: c.chart_id):
             try:
                 parsed = parse_chart(
-                    row.chart_id, row.rows or [], row.kind, row.fit, row.stretch, row.brand, row.category,
-                    row.gender, row.name,
-                )  # fmt: skip
+                    row.chart_id,
+                    row.rows or [],
+                    row.kind,
+                    row.fit,
+                    row.stretch,
+                    row.brand,
+                    row.category,
+                    row.gender,
+                    row.name,
+                )
             except InvalidInput:
                 continue  # an unusable chart behaves like no chart; the upload reported it already
             charts[row.chart_id] = parsed
@@ -198,7 +211,7 @@ class SizingService:
                         column="reference",
                         value=reference.brand or reference.chart_id or reference.sku,
                     )
-                ],  # fmt: skip
+                ],
                 code="unknown_reference",
             )
         index = chart.index(reference.size)
@@ -213,7 +226,7 @@ class SizingService:
                         column="reference.size",
                         value=reference.size,
                     )
-                ],  # fmt: skip
+                ],
                 code="unknown_reference_size",
             )
         group = garment_group(chart.category)
@@ -227,10 +240,16 @@ class SizingService:
             raise InvalidInput(
                 f"Chart {chart.chart_id} has no girth to compare",
                 f"尺码表 {chart.chart_id} 没有可比较的围度",
-                issues=[Issue(reason="the reference chart lists no chest, waist or hip",
-                              reason_zh="参考尺码表没有胸围、腰围或臀围", column="reference", value=chart.chart_id)],
+                issues=[
+                    Issue(
+                        reason="the reference chart lists no chest, waist or hip",
+                        reason_zh="参考尺码表没有胸围、腰围或臀围",
+                        column="reference",
+                        value=chart.chart_id,
+                    )
+                ],
                 code="unusable_reference",
-            )  # fmt: skip
+            )
         k = chart.dimensions.index(dimension)
         # The size covers the body interval between its boundaries with its neighbours.
         lower = chart.boundaries[k, index - 1] if index > 0 else chart.low[k, index] - 2.0
@@ -254,7 +273,7 @@ class SizingService:
                         value=None,
                         code="missing",
                     )
-                ],  # fmt: skip
+                ],
                 code="invalid_body",
             )
         estimate = self.estimate_body(body, body.sex)
@@ -270,8 +289,9 @@ class SizingService:
             for i, dimension in enumerate(DIMENSIONS)
         ]
         top = explain.haoxing(body.height_cm, estimate, "top")
+        bottom = explain.haoxing(body.height_cm, estimate, "bottom")
         text = (
-            f"你的号型是 {top}（上装），{explain.haoxing(body.height_cm, estimate, 'bottom')}（下装）。区间为 80% 置信区间。"
+            f"你的号型是 {top}（上装），{bottom}（下装）。区间为 80% 置信区间。"
             if lang == "zh"
             else f"Your GB/T size code is {top} (tops); ranges are 80% intervals."
         )
@@ -281,7 +301,7 @@ class SizingService:
             weight_kg=body.weight_kg,
             measurements=measurements,
             haoxing_top=top,
-            haoxing_bottom=explain.haoxing(body.height_cm, estimate, "bottom"),
+            haoxing_bottom=bottom,
             body_type=body_type(estimate.value("chest"), estimate.value("waist"), body.sex),
             explanation=text,
         )

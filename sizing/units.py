@@ -8,6 +8,7 @@ values outside a plausible human range, raise InvalidInput naming the field and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from fitguide.errors import InvalidInput, Issue
 
@@ -152,7 +153,7 @@ def _check_range(field: str, raw: object, value: float, bounds: tuple[float, flo
     return round(value, 2)
 
 
-def _parse(field: str, raw: str | float | int, parser, kind: str) -> float:  # type: ignore[no-untyped-def]
+def _parse(field: str, raw: str | float | int, parser: Callable[[str], float | None], kind: str) -> float:
     if isinstance(raw, bool):
         raise invalid(field, raw, "expected a number with a unit", "应为带单位的数字")
     if isinstance(raw, int | float):
