@@ -384,10 +384,11 @@ TOP_LENGTH_M = {
     ("women", "sweatshirt"): 60, ("women", "sweater"): 60, ("women", "jacket"): 60,
     ("women", "dress"): 92, ("women", "jumpsuit"): 140,
 }  # fmt: skip
-SLEEVE_M = {"tshirt": 21, "shirt": 63, "sweatshirt": 64, "sweater": 63, "jacket": 64}
+# Long sleeves only; short T-shirt sleeves are not a fit dimension.
+SLEEVE_M = {"shirt": 63, "sweatshirt": 64, "sweater": 63, "jacket": 64}
 BOTTOM_LENGTH_M = {"jeans": 102, "trousers": 102, "track_pants": 100, "shorts": 50, "leggings": 94,
                    "capris": 80, "skirt": 56}  # fmt: skip
-INSEAM = {"jeans": 78, "trousers": 78, "track_pants": 76, "leggings": 72, "capris": 56, "shorts": 20}
+INSEAM = {"jeans": 78, "trousers": 78, "track_pants": 76, "leggings": 72, "capris": 56}
 
 
 def fmt_number(value: float) -> str:
@@ -422,13 +423,13 @@ def body_rows(
     if system == "waist":
         hip_gap = 25 if sex == "women" else 17
         for inches in WAIST_INCHES:
-            mid = round(inches * 2.54) + off
+            mid = inches * 2.54 + off
             rows.append(
                 (
                     str(inches),
                     {
-                        "waist": fmt_range(mid - 2.5, mid + 2.5),
-                        "hip": fmt_range(mid + hip_gap - 2.5, mid + hip_gap + 2.5),
+                        "waist": fmt_range(mid - 2.54, mid + 2.54),
+                        "hip": fmt_range(mid + hip_gap - 2.54, mid + hip_gap + 2.54),
                     },
                 )
             )
@@ -499,11 +500,7 @@ def garment_rows(
                 measurements["shoulder"] = fmt_number(shoulder)
             measurements["length"] = fmt_number(TOP_LENGTH_M.get((sex, category), 66) + 2 * steps)
             if category in SLEEVE_M:
-                sleeve = (
-                    SLEEVE_M[category]
-                    - (0 if sex == "men" else 4)
-                    + (0.5 if category == "tshirt" else 1) * steps
-                )
+                sleeve = SLEEVE_M[category] - (0 if sex == "men" else 4) + steps
                 measurements["sleeve"] = fmt_number(sleeve)
         rows.append((label, measurements))
     return rows
@@ -741,7 +738,7 @@ Base body tables (cm, kg):
   80..104 in 4 cm steps (170/88A = M), waist = chest - 14 (A type), hip step 3.2; women 号 150..180, bust
   76..100 (160/84A = M), waist 60..84 (A type), hip 82.8..104.4 step 3.6; with height and weight ranges.
 - waist-inch sizes (jeans, trousers, shorts, track pants, leggings, capris, skirts): body waist = size x 2.54
-  cm (rounded) +- 2.5; hip = waist + 17 (men) or + 25 (women).
+  cm +- 2.54 (one inch either side); hip = waist + 17 (men) or + 25 (women).
 - collar sizes (men's shirts, EU shirt sizes 36-46): chest centre 97 cm at 40, +3 cm per collar cm.
 - garment charts: garment = body midpoint + ease. Tops chest ease slim 6 / regular 10 / loose 16 cm (+4 for
   jackets); dresses 4/8/12; bottoms waist 0/2/4 and hip 4/6/10; length, shoulder and sleeve graded per size.

@@ -156,3 +156,21 @@ def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     )
     for name in ("products.csv", "size_charts.csv", "SOURCE.md"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+def test_the_catalog_importer_accepts_the_files_without_issues() -> None:
+    from catalog.service import limits_for, parse_chart_upload, parse_product_upload
+    from fitguide.settings import Settings
+
+    limits = limits_for(Settings())
+    charts = parse_chart_upload(
+        (DEMO / "size_charts.csv").read_bytes(), filename="size_charts.csv", limits=limits
+    )
+    assert charts.issues == []
+    products = parse_product_upload(
+        (DEMO / "products.csv").read_bytes(), filename="products.csv", limits=limits
+    )
+    assert products.issues == []
+    assert not products.unknown_values.counts
+    assert len(products.products) >= 3000
+    assert {c.chart_id for c in charts.charts} >= {p.size_chart_id for p in products.products}
