@@ -1,0 +1,171 @@
+"""Size-chart tables: layouts merchants really send, units, 号型, and every validation error kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.charts_import import parse_charts, parse_measurement
+from catalog.tabular import read_csv
+from tests.catalog.conftest import CHARTS_CSV
+
+
+def parse(text: str, **defaults: str):  # type: ignore[no-untyped-def]
+    return parse_charts(read_csv(text.encode("utf-8")), defaults)
+
+
+def test_several_charts_grouped_by_chart_id() -> None:
+    result = parse(CHARTS_CSV)
+    assert result.issues == []
+    tops, jeans = result.charts
+    assert (tops.chart_id, tops.name, tops.category, tops.gender, tops.kind, tops.fit, tops.stretch) == (
+        "tops-m",
+        "Tops men",
+        "tshirt",
+        "men",
+        "body",
+        "regular",
+        0.2,
+    )
+    assert tops.rows[1] == {
+        "size": "M",
+        "system": "letter",
+        "measurements": {"chest": [88.0, 92.0], "waist": [74.0, 78.0], "hip": [90.0, 94.0]},
+    }
+    # Garment single values become [v, v]; words map to numbers.
+    assert jeans.rows[0]["measurements"] == {"waist": [72.0, 72.0], "hip": [92.0, 92.0]}
+    assert (jeans.kind, jeans.fit, jeans.stretch, jeans.gender) == ("garment", "slim", 0.9, "women")
+
+
+def test_chinese_headers_and_fields_as_defaults() -> None:
+    text = (
+        "尺码,胸围,腰围,臀围,肩宽,衣长,袖长,身高,体重,领围\nM,88-92,74~78,90–94,44,70,60,170-175,60-65,38\n"
+    )
+    result = parse(text, chart_id="c1", name="上衣", kind="人体", fit="修身", stretch="微弹", gender="女")
+    assert result.issues == []
+    chart = result.charts[0]
+    assert (chart.chart_id, chart.name, chart.kind, chart.fit, chart.stretch, chart.gender) == (
+        "c1",
+        "上衣",
+        "body",
+        "slim",
+        0.3,
+        "women",
+    )
+    measurements = chart.rows[0]["measurements"]
+    assert set(measurements) == {
+        "chest",
+        "waist",
+        "hip",
+        "shoulder",
+        "length",
+        "sleeve",
+        "height",
+        "weight",
+        "neck",
+    }
+    assert (measurements["waist"], measurements["hip"], measurements["neck"]) == (
+        [74, 78],
+        [90, 94],
+        [38, 38],
+    )
+
+
+def test_inch_columns_unit_column_and_inch_values_are_converted() -> None:
+    result = parse("chart_id,size,chest_in,胸围(inch)\nc,M,34-36,\n")
+    assert any(i.code == "duplicate_column" for i in result.issues)
+    result = parse("chart_id,size,chest_in,waist\nc,M,34-36,30.5in\n")
+    assert result.charts[0].rows[0]["measurements"] == {"chest": [86.4, 91.4], "waist": [77.5, 77.5]}
+    result = parse("chart_id,size,unit,chest\nc,M,英寸,34-36\n")
+    assert result.charts[0].rows[0]["measurements"] == {"chest": [86.4, 91.4]}
+    result = parse("size,chest\nM,34-36\n", chart_id="c", unit="in")
+    assert result.charts[0].rows[0]["measurements"] == {"chest": [86.4, 91.4]}
+
+
+def test_weight_in_jin_and_pounds() -> None:
+    result = parse("chart_id,size,体重(斤)\nc,M,120-130\n")
+    assert result.charts[0].rows[0]["measurements"] == {"weight": [60.0, 65.0]}
+    result = parse("chart_id,size,weight_lb\nc,L,150\n")
+    assert result.charts[0].rows[0]["measurements"] == {"weight": [68.0, 68.0]}
+
+
+def test_haoxing_labels_fill_height_and_girth_for_body_charts() -> None:
+    tops = parse("chart_id,size,shoulder\nc,175/92A,46\nc,170/88A,44\n")
+    first = tops.charts[0].rows[0]
+    assert first["size"] == "170/88A" and first["system"] == "haoxing"
+    assert first["measurements"] == {
+        "chest": [86.0, 90.0],
+        "shoulder": [44.0, 44.0],
+        "height": [167.5, 172.5],
+    }
+    bottoms = parse("chart_id,category,size,hip\nb,jeans,170/74A,92\n")
+    assert bottoms.charts[0].rows[0]["measurements"]["waist"] == [73.0, 75.0]
+    garment = parse("chart_id,kind,size,chest\ng,garment,170/88A,104\n")
+    assert garment.charts[0].rows[0]["measurements"] == {"chest": [104.0, 104.0]}
+
+
+def test_rows_are_sorted_by_size_and_numeric_sizes_work() -> None:
+    result = parse("chart_id,size,chest\nc,xxl,104-108\nc,M,92-96\nc,s,88-92\n")
+    assert [row["size"] for row in result.charts[0].rows] == ["S", "M", "2XL"]
+    result = parse("chart_id,size,waist\nc,32,81\nc,28,71\nc,30,76\n")
+    assert [row["size"] for row in result.charts[0].rows] == ["28", "30", "32"]
+    assert result.charts[0].rows[0]["system"] == "numeric"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("88", (88, 88, "cm")),
+        ("88-92", (88, 92, "cm")),
+        ("88~92", (88, 92, "cm")),
+        ("88–92", (88, 92, "cm")),
+        ("34.5in", (34.5, 34.5, "in")),
+        ('34-36"', (34, 36, "in")),
+        ("88 - 92 cm", (88, 92, "cm")),
+        ("abc", None),
+        ("88-", None),
+        ("88cm-36in", None),
+    ],
+)
+def test_measurement_values(raw: str, expected: tuple[float, float, str] | None) -> None:
+    assert parse_measurement(raw, "cm") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "row", "column"),
+    [
+        ("chart_id,size,chest\nc,M,92-88\n", "range_not_increasing", 2, "chest"),
+        ("chart_id,size,chest\nc,M,500\n", "implausible", 2, "chest"),
+        ("chart_id,size,chest_in\nc,M,88\n", "implausible", 2, "chest_in"),
+        ("chart_id,size,体重\nc,M,300\n", "implausible", 2, "体重"),
+        ("chart_id,size,chest\nc,M,big\n", "bad_measurement", 2, "chest"),
+        ("chart_id,size,chest\nc,M,88-92\nc,m,90-94\n", "duplicate_size", 3, "size"),
+        ("chart_id,size,chest\nc,M,88-92\nc,L,86-90\n", "not_monotonic", 3, "chest"),
+        ("chart_id,size,chest\nc,,88-92\n", "required", 2, "size"),
+        ("chart_id,size,chest\n,M,88-92\n", "required", 2, "chart_id"),
+        ("chart_id,size,chest\nc,M,\n", "no_measurements", 2, "size"),
+        ("chart_id,size,kind,chest\nc,M,toy,88\n", "bad_kind", 2, "kind"),
+        ("chart_id,size,fit,chest\nc,M,baggy,88\n", "bad_fit", 2, "fit"),
+        ("chart_id,size,stretch,chest\nc,M,2,88\n", "bad_stretch", 2, "stretch"),
+        ("chart_id,size,unit,chest\nc,M,mm,88\n", "bad_unit", 2, "unit"),
+        ("chart_id,size,gender,chest\nc,M,kid,88\n", "bad_gender", 2, "gender"),
+        ("chart_id,size,fit,chest\nc,M,slim,88\nc,L,loose,92\n", "conflicting_chart_field", 3, "fit"),
+        ("chart_id,size,chest\nc,M,=A1\n", "formula", 2, "chest"),
+        ("chart_id,size,colour\nc,M,red\n", "unknown_column", 1, "colour"),
+        ("chart_id,chest\nc,88\n", "missing_column", 1, "size"),
+    ],
+)
+def test_each_chart_error_kind(text: str, code: str, row: int, column: str) -> None:
+    result = parse(text)
+    assert (code, row, column) in [(i.code, i.row, i.column) for i in result.issues]
+    assert all(i.reason and i.reason_zh for i in result.issues)
+
+
+def test_missing_chart_id_everywhere_is_one_clear_issue() -> None:
+    result = parse("size,chest\nM,88\n")
+    assert [i.code for i in result.issues] == ["missing_chart_id"]
+
+
+def test_monotonic_check_names_the_breaking_row() -> None:
+    result = parse("chart_id,size,chest,waist\nc,S,84-88,70-74\nc,M,88-92,68-72\nc,L,92-96,78-82\n")
+    assert [(i.row, i.column, i.code) for i in result.issues] == [(3, "waist", "not_monotonic")]
+    assert result.charts == []
