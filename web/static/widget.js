@@ -657,16 +657,15 @@
     back.focus();
     var profile = profilePayload();
     if (!profile || !profile.height_cm || !profile.weight_kg) {
-      if (!product.fit) {
-        status.textContent = t("fitNeedsProfile");
-        status.appendChild(document.createTextNode(" "));
-        status.appendChild(el("button", { class: "fg-linkish", type: "button", text: t("mySize"), onclick: function () { showView("size"); } }));
-        return;
-      }
+      status.textContent = t("fitNeedsProfile");
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(el("button", { class: "fg-linkish", type: "button", text: t("mySize"), onclick: function () { showView("size"); } }));
+      return;
     }
-    var body = { merchant_id: MERCHANT, sku: product.sku, include_neighbours: true };
-    if (profile) body.profile = profile;
-    body.lang = state.lang;
+    var bodyInput = {};
+    for (var key in profile) if (key !== "fit_preference") bodyInput[key] = profile[key];
+    var body = { merchant_id: MERCHANT, sku: product.sku, body: bodyInput, lang: state.lang };
+    if (profile.fit_preference) body.fit_preference = profile.fit_preference;
     api("api/size/recommend", body)
       .then(function (data) {
         if (state.fitProduct !== product || state.view !== "fit") return;
@@ -685,23 +684,31 @@
       });
   }
 
-  /** [{size, dimensions, recommended}] for the recommended size and its neighbours, smallest first. */
+  /**
+   * [{size, dimensions, recommended, probability, tradeoff}] for the recommended size and its neighbours,
+   * in chart order. Neighbours carry dimensions when the API sends them (``neighbours``); otherwise the
+   * API's alternatives (probability and trade-off sentence) stand in for them.
+   */
   function sizesFromResponse(data) {
-    var sizes = [];
-    var seen = {};
+    if (data.status && data.status !== "ok") return [];
+    var bySize = {};
     function add(entry, recommended) {
-      if (!entry || !entry.size || seen[entry.size] || !Array.isArray(entry.dimensions) || !entry.dimensions.length) return;
-      seen[entry.size] = true;
-      sizes.push({ size: String(entry.size), dimensions: entry.dimensions, recommended: recommended, order: entry.order });
+      if (!entry || entry.size == null) return;
+      var key = String(entry.size);
+      var current = bySize[key] || { size: key, dimensions: [], recommended: false, probability: null, tradeoff: "" };
+      if (Array.isArray(entry.dimensions) && entry.dimensions.length) current.dimensions = entry.dimensions;
+      if (typeof entry.probability === "number") current.probability = entry.probability;
+      if (typeof entry.tradeoff === "string") current.tradeoff = entry.tradeoff;
+      current.recommended = current.recommended || recommended;
+      bySize[key] = current;
     }
-    (Array.isArray(data.neighbours) ? data.neighbours : []).forEach(function (n) { add(n, n.size === data.size); });
-    add(data, true);
+    add({ size: data.size, dimensions: data.dimensions, probability: data.confidence }, true);
+    (Array.isArray(data.neighbours) ? data.neighbours : []).forEach(function (n) { add(n, false); });
     (Array.isArray(data.alternatives) ? data.alternatives : []).forEach(function (a) { add(a, false); });
-    var order = Array.isArray(data.size_order) ? data.size_order : null;
-    if (order) {
-      sizes.sort(function (a, b) { return order.indexOf(a.size) - order.indexOf(b.size); });
-    }
-    return sizes;
+    var order = data.probabilities && typeof data.probabilities === "object" ? Object.keys(data.probabilities) : [];
+    var sizes = Object.keys(bySize).map(function (key) { return bySize[key]; });
+    sizes.sort(function (a, b) { return order.indexOf(a.size) - order.indexOf(b.size); });
+    return sizes.filter(function (entry) { return entry.dimensions.length || entry.tradeoff || entry.recommended; });
   }
 
   function renderFit(data, sizes) {
@@ -734,16 +741,23 @@
         b.setAttribute("tabindex", b === button ? "0" : "-1");
       });
       clear(panelBox);
-      panelBox.appendChild(fitFigure(entry));
-      panelBox.appendChild(fitTable(entry));
+      if (entry.dimensions.length) {
+        panelBox.appendChild(fitFigure(entry));
+        panelBox.appendChild(fitTable(entry));
+      }
+      var note = el("div", { class: "fg-size-note" });
+      if (typeof entry.probability === "number") {
+        note.appendChild(el("p", { class: "fg-prob", text: entry.size + " \u00b7 " + Math.round(entry.probability * 100) + "% " + t("confidence") }));
+      }
+      if (entry.tradeoff) note.appendChild(el("p", { class: "fg-explain", text: entry.tradeoff }));
+      if (note.firstChild) panelBox.appendChild(note);
     }
 
     fitView.appendChild(tabs);
     fitView.appendChild(panelBox);
     fitView.appendChild(legend());
-    var explanation = data.explanation;
-    if (explanation && typeof explanation === "object") explanation = explanation[state.lang] || explanation.en;
-    if (typeof explanation === "string" && explanation) fitView.appendChild(el("p", { class: "fg-explain", text: explanation }));
+    if (typeof data.fit_note === "string" && data.fit_note) fitView.appendChild(el("p", { class: "fg-note", text: data.fit_note }));
+    if (typeof data.explanation === "string" && data.explanation) fitView.appendChild(el("p", { class: "fg-explain", text: data.explanation }));
     select(current, buttons[sizes.indexOf(current)]);
   }
 
@@ -793,6 +807,7 @@
   }
 
   function dimensionLabel(dimension) {
+    if (typeof dimension.label === "string" && dimension.label) return dimension.label;
     var key = dimension.dimension || dimension.name || "";
     var dims = t("dims");
     return dims[key] || String(key);
@@ -806,12 +821,20 @@
     var rows = el("ul", { class: "fg-dims" });
     entry.dimensions.forEach(function (dimension) {
       var verdict = verdictOf(dimension);
-      var ease = typeof dimension.ease === "number" ? (dimension.ease > 0 ? "+" : "") + cm(dimension.ease) + " cm" : "";
+      var numbers = t("body") + " " + cm(dimension.body_cm);
+      if (typeof dimension.garment_cm === "number") {
+        numbers += " / " + t("garment") + " " + cm(dimension.garment_cm);
+        if (typeof dimension.ease_cm === "number") numbers += " (" + (dimension.ease_cm > 0 ? "+" : "") + cm(dimension.ease_cm) + ")";
+      } else if (Array.isArray(dimension.chart_range_cm) && dimension.chart_range_cm.length === 2) {
+        var low = dimension.chart_range_cm[0], high = dimension.chart_range_cm[1];
+        numbers += " / " + entry.size + " " + (low === high ? cm(low) : cm(low) + "\u2013" + cm(high));
+      }
+      var verdictText = typeof dimension.verdict_label === "string" && dimension.verdict_label ? dimension.verdict_label : t(verdict);
       rows.appendChild(el("li", { class: "fg-dim" }, [
         el("span", { class: "fg-dot fg-" + verdict, "aria-hidden": "true" }),
         el("span", { class: "fg-dim-name", text: dimensionLabel(dimension) }),
-        el("span", { class: "fg-dim-nums", text: t("body") + " " + cm(dimension.body_cm) + " / " + t("garment") + " " + cm(dimension.garment_cm) + (ease ? " (" + ease + ")" : "") }),
-        el("span", { class: "fg-verdict fg-" + verdict, text: t(verdict) })
+        el("span", { class: "fg-dim-nums", text: numbers }),
+        el("span", { class: "fg-verdict fg-" + verdict, text: verdictText })
       ]));
     });
     return rows;
@@ -880,7 +903,7 @@
           numberField("hip", t("hip"), p.hip)
         ])
       ]),
-      select("fit", t("fit"), [["regular", t("fitRegular")], ["snug", t("fitSnug")], ["loose", t("fitLoose")]], p.fit || "regular"),
+      select("fit", t("fit"), [["regular", t("fitRegular")], ["slim", t("fitSnug")], ["loose", t("fitLoose")]], p.fit || "regular"),
       el("div", { class: "fg-form-actions" }, [
         el("button", { class: "fg-primary", type: "submit", text: t("save") }),
         el("button", { class: "fg-secondary", type: "button", text: t("clear"), onclick: clearProfile })
