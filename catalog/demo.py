@@ -21,7 +21,7 @@ KEY_FILE_NAME = "demo-merchant-key.txt"
 
 
 def demo_files(settings: Settings) -> tuple[Path, Path]:
-    folder = settings.data_dir / "demo"
+    folder = settings.demo_dir or settings.data_dir / "demo"
     return folder / "size_charts.csv", folder / "products.csv"
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     )
     load_demo: bool = Field(True, description="Load the demo catalog into the demo merchant on first start.")
     demo_merchant_id: str = Field("demo", description="Id of the demo merchant.")
+    demo_dir: Path | None = Field(
+        None, description="Demo catalog folder (size_charts.csv, products.csv); default data_dir/demo."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
