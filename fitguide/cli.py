@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="FitGuide: shopping guide and size recommender for apparel.", no_args_is_help=True)
 merchant_app = typer.Typer(help="Create merchants and manage their API keys.", no_args_is_help=True)
 app.add_typer(merchant_app, name="merchant")
+eval_app = typer.Typer(help="Offline evaluations that write reports under reports/.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 
 def _database() -> Database:
@@ -186,6 +188,28 @@ def import_catalog_files(
     summary.pop("preview", None)
     summary.pop("chart_preview", None)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@eval_app.command("sizing")
+def eval_sizing(
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/sizing"),
+    rtr_sample: Annotated[
+        int | None, typer.Option(help="Evaluate RentTheRunway on a random sample of rows (default: all).")
+    ] = None,
+    skip_rtr: Annotated[bool, typer.Option(help="Only the ANSUR body/size evaluation.")] = False,
+) -> None:
+    """Size recommendation on ANSUR II held-out people (+ RentTheRunway fit feedback when available)."""
+    from sizing.eval_ansur import run as run_ansur
+
+    run_ansur(out, get_settings().data_dir)
+    if skip_rtr:
+        return
+    try:
+        from sizing.eval_rtr import run as run_rtr
+    except ImportError:
+        typer.echo("RentTheRunway evaluation not available (sizing.eval_rtr missing).")
+        return
+    run_rtr(out, sample=rtr_sample)
 
 
 def main() -> None:
