@@ -65,7 +65,10 @@ class SentenceTransformerEmbedder:
         self.name = model
         path = resolve_model_path(model)
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
         if dim is None:
             raise ValueError(f"model {model!r} does not report an embedding dimension")
         self.dim = int(dim)

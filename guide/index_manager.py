@@ -318,25 +318,21 @@ class IndexManager:
         with self.database.session() as session:
             return self._db_version_in(session, merchant_id)
 
-    def _usable(self, pointer: Pointer | None, min_version: int) -> bool:
-        return pointer is not None and pointer.catalog_version >= min_version
-
     def _load_or_build(self, merchant_id: str) -> _Loaded:
+        """Serve what is on disk at once (refreshing it in the background when the catalog is newer);
+        build synchronously only when there is no usable snapshot at all."""
         db_version = self._db_version(merchant_id)
         store = self._store(merchant_id)
-        pointer = store.read_pointer()
-        if self._usable(pointer, db_version):
-            loaded = self._try_load(merchant_id, store, pointer)
-            if loaded is not None:
-                return loaded
-        with store.build_lock(blocking=True):
-            pointer = store.read_pointer()  # another process may have built it while we waited
-            if self._usable(pointer, db_version):
-                loaded = self._try_load(merchant_id, store, pointer)
-                if loaded is not None:
-                    return loaded
-            previous = self._try_load(merchant_id, store, pointer) if pointer else None
-            return self._build(merchant_id, store, previous)
+        loaded = self._try_load(merchant_id, store, store.read_pointer())
+        if loaded is None:
+            with store.build_lock(blocking=True):
+                # Another process may have published a snapshot while we waited for the lock.
+                loaded = self._try_load(merchant_id, store, store.read_pointer())
+                if loaded is None:
+                    return self._build(merchant_id, store, None)
+        if loaded.search.catalog_version < db_version:
+            self._schedule(merchant_id, self._rebuild_task)
+        return loaded
 
     def _try_load(self, merchant_id: str, store: SnapshotStore, pointer: Pointer | None) -> _Loaded | None:
         if pointer is None:
@@ -527,8 +523,9 @@ class IndexManager:
             )
             if (
                 built_elsewhere
-                and self._usable(pointer, db_version)
-                and (self._try_load(merchant_id, store, pointer) is not None)
+                and pointer is not None
+                and pointer.catalog_version >= db_version
+                and self._try_load(merchant_id, store, pointer) is not None
             ):
                 return
             self._build(merchant_id, store, current)

@@ -127,14 +127,19 @@ def dense_query_text(text: str) -> str:
     Chinese query a meaningful vector on any catalog.
     """
     lowered = text.lower()
-    labels: list[str] = []
+    found: list[tuple[int, str]] = []
     for word, english, is_cjk in _taxonomy_words():
         if is_cjk:
-            if word in lowered:
-                labels.append(english)
-                lowered = lowered.replace(word, " ")
-        elif re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
-            labels.append(english)
+            position = lowered.find(word)
+            if position >= 0:
+                found.append((position, english))
+                # Blank it so "连衣裙" does not also count as "裙子"'s shorter forms.
+                lowered = lowered.replace(word, " " * len(word))
+        else:
+            match = re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered)
+            if match:
+                found.append((match.start(), english))
+    labels = [english for _, english in sorted(found)]
     extra = " ".join(dict.fromkeys(label for label in labels if label not in text.lower()))
     return f"{text} {extra}".strip() if extra else text
 
