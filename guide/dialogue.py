@@ -9,9 +9,9 @@ How a session's constraints evolve (decisions):
   materials and brands, the price range, the fit and the search words. What belongs to the person stays:
   gender, the size in stock, every exclusion ("no polyester" is a dislike, not a product detail), the
   occasion/season, and the body profile.
-- "cheaper" sets ``price_max`` just below the cheapest price shown last turn. If nothing is cheaper the
-  filters stay, results are sorted by price and the reply says these are the cheapest. "more expensive"
-  mirrors it with ``price_min``.
+- "cheaper" sets ``price_max`` just below the cheapest price shown last turn (and drops ``price_min``).
+  If nothing is cheaper the filters stay, results are sorted by price and the reply says these are the
+  cheapest. "more expensive" mirrors it: ``price_min`` just above the priciest shown, no ``price_max``.
 - "other colours" drops the wanted colours and excludes them; when no colour was asked for it excludes
   the colours just shown. Naming a colour later lifts its exclusion.
 - "size L" sets ``size_in_stock``; "大码" / "plus size" without a label sets XL.
@@ -278,14 +278,10 @@ class Dialogue:
             return None
         if cheaper:
             limit = round(min(state.shown_prices) - CHEAPER_EPSILON, 2)
-            trial = Filters.from_dict({**filters.as_dict(), "price_max": limit})
-            if trial.price_min is not None and trial.price_min > limit:
-                trial.price_min = None
+            trial = Filters.from_dict({**filters.as_dict(), "price_max": limit, "price_min": None})
         else:
             limit = round(max(state.shown_prices) + CHEAPER_EPSILON, 2)
-            trial = Filters.from_dict({**filters.as_dict(), "price_min": limit})
-            if trial.price_max is not None and trial.price_max < limit:
-                trial.price_max = None
+            trial = Filters.from_dict({**filters.as_dict(), "price_min": limit, "price_max": None})
         if self.search.search(self._text(state), trial, 0, 1).total:
             filters.price_min, filters.price_max = trial.price_min, trial.price_max
             state.sort = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from catalog import taxonomy
 
@@ -182,7 +183,8 @@ def _pattern(words: list[str]) -> str:
     parts = []
     for word in sorted(words, key=len, reverse=True):
         escaped = re.escape(word).replace(r"\ ", r"\s+")
-        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if _is_ascii(word) else escaped)
+        # English words also match their plural ("down jackets"); the lookup strips it again.
+        parts.append(rf"(?<![a-z0-9]){escaped}(?:s|es)?(?![a-z0-9])" if _is_ascii(word) else escaped)
     return "|".join(parts)
 
 
@@ -204,6 +206,14 @@ def _space_folded(word: str) -> str:
     return " ".join(word.split())
 
 
+def _lookup(table: dict[str, Any], matched: str) -> Any:
+    word = _space_folded(matched)
+    for candidate in (word, word[:-1], word[:-2]):
+        if candidate in table:
+            return table[candidate]
+    raise KeyError(matched)
+
+
 def find_terms(text: str, brands: tuple[str, ...] = ()) -> list[Hit]:
     """Attribute words in lowercase ``text``, left to right, without overlaps; brands win ties."""
     hits: list[Hit] = []
@@ -211,13 +221,13 @@ def find_terms(text: str, brands: tuple[str, ...] = ()) -> list[Hit]:
     brand_regex, brand_lookup = _brand_pattern(brands)
     if brand_regex is not None:
         for match in brand_regex.finditer(text):
-            hits.append(Hit("brand", brand_lookup[_space_folded(match.group(0))], match.start(), match.end()))
+            hits.append(Hit("brand", _lookup(brand_lookup, match.group(0)), match.start(), match.end()))
             taken.append((match.start(), match.end()))
     regex, entries = _vocabulary()
     for match in regex.finditer(text):
         if any(start < match.end() and match.start() < end for start, end in taken):
             continue
-        field, value = entries[_space_folded(match.group(0))]
+        field, value = _lookup(entries, match.group(0))
         hits.append(Hit(field, value, match.start(), match.end()))
     hits.sort(key=lambda hit: hit.start)
     return hits

@@ -1,0 +1,347 @@
+"""The shopper-language parser: every form the issue lists, in both languages, plus robustness."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guide.nlu import parse
+from guide.nlu.numerals import chinese_to_int, replace_chinese_numerals
+
+
+def slots_of(message: str, **kwargs: object) -> dict[str, object]:
+    parsed = parse(message, **kwargs)  # type: ignore[arg-type]
+    return {k: v for k, v in asdict(parsed.slots).items() if v not in (None, [], {}, False)}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("三百五", 350),
+        ("两千五", 2500),
+        ("一千二", 1200),
+        ("一万五", 15000),
+        ("十五", 15),
+        ("二十", 20),
+        ("七五", 75),
+        ("一百零五", 105),
+        ("两百", 200),
+        ("三千", 3000),
+        ("一万", 10000),
+        ("九十九", 99),
+    ],
+)
+def test_chinese_numerals(text: str, value: int) -> None:
+    assert chinese_to_int(text) == value
+
+
+def test_numeral_words_stay_words() -> None:
+    assert replace_chinese_numerals("便宜一些") == "便宜一些"
+    assert replace_chinese_numerals("看一下") == "看一下"
+    assert replace_chinese_numerals("一米七") == "1米7"
+
+
+@pytest.mark.parametrize(
+    ("message", "low", "high"),
+    [
+        ("500以内", None, 500),
+        ("500元以下", None, 500),
+        ("不超过三百块", None, 300),
+        ("两百左右", 160, 240),
+        ("100到200", 100, 200),
+        ("100-200元", 100, 200),
+        ("under $50", None, 50),
+        ("below 300", None, 300),
+        ("less than 300", None, 300),
+        ("between 100 and 200", 100, 200),
+        ("around 200", 160, 240),
+        ("cheaper than 300", None, 300),
+        ("300+", 300, None),
+        ("300以上", 300, None),
+        ("两千五以内", None, 2500),
+        ("1k以内", None, 1000),
+        ("预算一千二", None, 1200),
+        ("三百五左右的裙子", 280, 420),
+        ("dresses under ¥500", None, 500),
+        ("at least 200", 200, None),
+    ],
+)
+def test_price_forms(message: str, low: float | None, high: float | None) -> None:
+    parsed = parse(message)
+    assert (parsed.slots.price_min, parsed.slots.price_max) == (low, high)
+    assert "cheaper" not in parsed.slots.modifiers
+
+
+@pytest.mark.parametrize(
+    ("message", "body"),
+    [
+        ("165cm 110斤", {"height_cm": 165.0, "weight_kg": 55.0}),
+        ("一米七", {"height_cm": 170.0}),
+        ("1米65", {"height_cm": 165.0}),
+        ("一米七五 六十公斤", {"height_cm": 175.0, "weight_kg": 60.0}),
+        ("1.68m 52kg", {"height_cm": 168.0, "weight_kg": 52.0}),
+        ("I'm 170 and 60kg", {"height_cm": 170.0, "weight_kg": 60.0}),
+        ("身高170体重120斤", {"height_cm": 170.0, "weight_kg": 60.0}),
+        ("胸围88 腰围70", {"chest_cm": 88.0, "waist_cm": 70.0}),
+    ],
+)
+def test_body_forms(message: str, body: dict[str, float]) -> None:
+    parsed = parse(message)
+    assert parsed.slots.body == body
+    assert parsed.intent == "size"
+
+
+def test_feet_inches_and_pounds() -> None:
+    body = parse("5'6\" 130 lbs").slots.body
+    assert body["height_cm"] == pytest.approx(167.6, abs=0.1)
+    assert body["weight_kg"] == pytest.approx(59.0, abs=0.1)
+
+
+def test_bare_girth_in_english_is_inches() -> None:
+    assert parse("waist 32").slots.body["waist_cm"] == pytest.approx(81.3, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("不要红色", {"exclude_colors": ["red"]}),
+        ("别要红的", {"exclude_colors": ["red"]}),
+        ("not red", {"exclude_colors": ["red"]}),
+        ("no polyester", {"exclude_materials": ["polyester"]}),
+        ("anything but black", {"exclude_colors": ["black"]}),
+        ("除了黑色都行", {"exclude_colors": ["black"]}),
+        ("不要红色和黑色的连衣裙", {"exclude_colors": ["red", "black"], "categories": ["dress"]}),
+        ("not red or black dresses", {"exclude_colors": ["red", "black"], "categories": ["dress"]}),
+        (
+            "a red dress, no polyester",
+            {"colors": ["red"], "exclude_materials": ["polyester"], "categories": ["dress"]},
+        ),
+    ],
+)
+def test_negation(message: str, expected: dict[str, object]) -> None:
+    slots = slots_of(message)
+    for key, value in expected.items():
+        assert slots[key] == value
+    assert "red" not in slots.get("colors", []) or "red" not in slots.get("exclude_colors", [])
+
+
+def test_negated_words_leave_the_search_text() -> None:
+    parsed = parse("不要红色的连衣裙")
+    assert "红" not in parsed.text_for_search
+    assert "连衣裙" in parsed.text_for_search
+
+
+@pytest.mark.parametrize(
+    ("message", "gender"),
+    [
+        ("给我老公买", "men"),
+        ("给老婆买件外套", "women"),
+        ("给女朋友挑条裙子", "women"),
+        ("for my wife", "women"),
+        ("for my girlfriend", "women"),
+        ("for my husband", "men"),
+        ("for my son", "men"),
+        ("男士T恤", "men"),
+        ("women's jeans", "women"),
+    ],
+)
+def test_who_it_is_for(message: str, gender: str) -> None:
+    assert parse(message).slots.gender == gender
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ("L码", "L"),
+        ("size L", "L"),
+        ("XL", "XL"),
+        ("要L码", "L"),
+        ("有L码吗", "L"),
+        ("xxl", "2XL"),
+        ("M码的T恤", "M"),
+        ("170/88A", "170/88A"),
+        ("小号", "S"),
+    ],
+)
+def test_size_labels(message: str, label: str) -> None:
+    assert parse(message).slots.size_label == label
+
+
+def test_plus_size() -> None:
+    assert parse("大码连衣裙").slots.plus_size
+    assert parse("plus size jeans").slots.plus_size
+
+
+@pytest.mark.parametrize(
+    ("message", "fit", "preference"),
+    [
+        ("显瘦的连衣裙", "slim", None),
+        ("slim fit jeans", "slim", None),
+        ("oversized hoodie", "loose", None),
+        ("喜欢宽松一点的卫衣", "loose", "loose"),
+        ("I like it loose", "loose", "loose"),
+    ],
+)
+def test_fit(message: str, fit: str, preference: str | None) -> None:
+    slots = parse(message).slots
+    assert (slots.fit, slots.fit_preference) == (fit, preference)
+
+
+def test_occasion_season_and_categories() -> None:
+    slots = parse("适合约会的裙子").slots
+    assert slots.occasions == ["party"] and slots.categories == ["dress"]
+    slots = parse("冬天穿的羽绒服").slots
+    assert slots.seasons == ["winter"] and slots.categories == ["down_jacket"]
+    assert parse("jeans and a jacket").slots.categories == ["jeans", "jacket"]
+
+
+def test_brands_come_from_the_merchant() -> None:
+    slots = parse("Levi's jeans, not Lee", brands=("Levi's", "Lee")).slots
+    assert slots.brands == ["Levi's"] and slots.exclude_brands == ["Lee"]
+    assert parse("Levi's jeans").slots.brands == []
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("连衣裙", "search"),
+        ("show me red dresses", "search"),
+        ("500以内的羽绒服", "search"),
+        ("不要红色", "refine"),
+        ("cheaper", "refine"),
+        ("便宜点", "refine"),
+        ("便宜一些", "refine"),
+        ("more expensive", "refine"),
+        ("other colours", "refine"),
+        ("换个颜色", "refine"),
+        ("别的颜色", "refine"),
+        ("要L码", "refine"),
+        ("show more", "more"),
+        ("更多", "more"),
+        ("再看看", "more"),
+        ("换一批", "more"),
+        ("reset", "reset"),
+        ("重新开始", "reset"),
+        ("清空", "reset"),
+        ("help", "help"),
+        ("你能做什么", "help"),
+        ("hi", "chitchat"),
+        ("谢谢", "chitchat"),
+        ("compare the first two", "compare"),
+        ("比较一下前两个", "compare"),
+        ("1和3哪个好", "compare"),
+        ("what size should I get?", "size"),
+        ("我穿什么码", "size"),
+        ("165cm 50kg", "size"),
+        ("is the first one cotton?", "product_question"),
+        ("第一件是什么面料", "product_question"),
+        ("how much is the second one?", "product_question"),
+        ("最后一个是什么颜色", "product_question"),
+    ],
+)
+def test_intents(message: str, intent: str) -> None:
+    assert parse(message).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("message", "refs"),
+    [
+        ("compare the first two", [0, 1]),
+        ("比较一下前两个", [0, 1]),
+        ("1和3哪个好", [0, 2]),
+        ("which is better, 2 or 3?", [1, 2]),
+        ("第二件多少钱", [1]),
+        ("compare #1 and #3", [0, 2]),
+    ],
+)
+def test_references_to_shown_products(message: str, refs: list[int]) -> None:
+    assert parse(message).slots.refs == refs
+
+
+def test_modifiers() -> None:
+    assert parse("cheaper").slots.modifiers == ["cheaper"]
+    assert parse("贵一点的").slots.modifiers == ["more_expensive"]
+    assert parse("换一个颜色").slots.modifiers == ["other_colors"]
+
+
+def test_vague_requests_are_flagged() -> None:
+    for message in ("I want clothes", "推荐一下", "有什么好看的衣服"):
+        parsed = parse(message)
+        assert parsed.intent == "search" and parsed.vague, message
+    assert not parse("red dress").vague
+
+
+def test_language() -> None:
+    assert parse("连衣裙").lang == "zh"
+    assert parse("dresses").lang == "en"
+    assert parse("165cm 50kg", lang_hint="zh").lang == "zh"
+    assert parse("500", lang_hint="zh").lang == "zh"
+
+
+def test_search_text_keeps_categories_in_both_languages() -> None:
+    text = parse("红色连衣裙 500以内").text_for_search
+    assert "连衣裙" in text and "dress" in text and "500" not in text
+
+
+def test_taxonomy_words_inside_other_words_are_not_attributes() -> None:
+    assert parse("网红款连衣裙").slots.colors == []
+    assert parse("short dress").slots.categories == ["dress"]
+    assert parse("麻烦推荐一下").slots.materials == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=600))
+def test_parse_never_raises_on_arbitrary_text(message: str) -> None:
+    parsed = parse(message)
+    assert parsed.intent in {
+        "search",
+        "refine",
+        "size",
+        "compare",
+        "product_question",
+        "more",
+        "reset",
+        "help",
+        "chitchat",
+    }
+    assert len(parsed.text_for_search) <= 1200
+    for value in (parsed.slots.price_min, parsed.slots.price_max):
+        assert value is None or value > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "红色",
+                "不要",
+                "500以内",
+                "连衣裙",
+                "L码",
+                "165cm",
+                "not",
+                "red",
+                "under",
+                "$",
+                "一米七",
+                "和",
+                "cheaper",
+                "第",
+                "1",
+                "2",
+                "比较",
+                "斤",
+                " ",
+                "?",
+            ]
+        ),
+        max_size=20,
+    )
+)
+def test_parse_never_raises_on_shopper_like_fragments(parts: list[str]) -> None:
+    parsed = parse("".join(parts))
+    assert not (set(parsed.slots.colors) & set(parsed.slots.exclude_colors))
