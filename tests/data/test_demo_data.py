@@ -147,6 +147,7 @@ def test_products_file_stays_small() -> None:
     assert (DEMO / "products.csv").stat().st_size < 3_000_000
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not DATASETS.exists(), reason="needs ../shared/datasets/myntra_fashion_styles")
 def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     subprocess.run(
