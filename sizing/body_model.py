@@ -32,6 +32,7 @@ from fitguide.errors import NotReady
 DIMENSIONS: tuple[str, ...] = ("chest", "waist", "hip", "shoulder", "neck", "sleeve", "inseam")
 SEXES: tuple[str, ...] = ("male", "female")
 DEFAULT_AGE = 35.0  # median adult shopper when age is not given
+TAPE_SD_CM = 0.5  # self-measured girths and lengths
 # Shift/scale correction features for the NHANES waist correction: [1, age, age^2, bmi, age*bmi].
 _N_CORRECTION = 5
 _LOG_ABS_NORMAL_MEAN = -0.6351814  # E[log |Z|] for a standard normal Z
@@ -195,7 +196,7 @@ class BodyModel(BaseEstimator):
     ) -> BodyEstimate:
         """One shopper: estimate, then condition on measured values and noisy observations.
 
-        ``measured`` maps dimension -> cm (taken as exact up to 0.5 cm tape error); ``observations``
+        ``measured`` maps dimension -> cm (overrides the estimate; 0.5 cm tape sd); ``observations``
         maps dimension -> (cm, sd) for indirect evidence such as a reference garment or a bra size.
         """
         age_value = DEFAULT_AGE if age is None else float(age)
@@ -207,10 +208,15 @@ class BodyModel(BaseEstimator):
         evidence: dict[int, tuple[float, float]] = {}
         for dimension, (value, noise_sd) in (observations or {}).items():
             evidence[DIMENSIONS.index(dimension)] = (float(value), float(noise_sd))
+        measured_index = [DIMENSIONS.index(d) for d in (measured or {})]
         for dimension, value in (measured or {}).items():
-            evidence[DIMENSIONS.index(dimension)] = (float(value), 0.5)
+            evidence[DIMENSIONS.index(dimension)] = (float(value), 1e-3)
         if evidence:
             mean_vector, cov = condition_gaussian(mean_vector, cov, evidence)
+        # Measured values override the estimate exactly; they keep a tape-measure uncertainty.
+        for index in measured_index:
+            mean_vector[index] = float(evidence[index][0])
+            cov[index, index] += TAPE_SD_CM**2
         post_sd = np.sqrt(np.clip(np.diag(cov), 1e-6, None))
         low_z, high_z = self.z_quantiles_[sex]
         measured_names = frozenset(measured or {})

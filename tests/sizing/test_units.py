@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from fitguide.errors import InvalidInput
+from sizing.units import parse_height, parse_length, parse_weight
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("165", 165.0),
+        (165, 165.0),
+        ("165cm", 165.0),
+        ("165 厘米", 165.0),
+        ("1.65m", 165.0),
+        ("1.65", 165.0),
+        ("1米65", 165.0),
+        ("1米7", 170.0),
+        ("一米七", 170.0),
+        ("一米七五", 175.0),
+        ("5'6\"", 167.64),
+        ("5′6″", 167.64),
+        ("5 ft 6 in", 167.64),
+        ("5ft", 152.4),
+        ("66in", 167.64),
+    ],
+)
+def test_heights(raw: str | int, expected: float) -> None:
+    assert parse_height(raw) == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("60kg", 60.0),
+        ("60 kg", 60.0),
+        ("60公斤", 60.0),
+        ("110斤", 55.0),
+        ("132 lb", 59.87),
+        ("132lbs", 59.87),
+        (60, 60.0),
+    ],
+)
+def test_weights(raw: str | int, expected: float) -> None:
+    assert parse_weight(raw) == pytest.approx(expected, abs=0.01)
+
+
+def test_girths_in_cm_and_inches() -> None:
+    assert parse_length("88", "chest_cm") == 88.0
+    assert parse_length("34in", "chest_cm") == pytest.approx(86.36)
+    assert parse_length('34"', "chest_cm") == pytest.approx(86.36)
+
+
+@pytest.mark.parametrize(
+    ("parser", "raw", "code", "fragment", "fragment_zh"),
+    [
+        (parse_height, "-170", "out_of_range", "must be positive", "必须为正数"),
+        (parse_height, "300cm", "out_of_range", "outside the plausible range", "超出合理范围"),
+        (parse_height, "170 furlongs", "unknown_unit", "cannot read height", "无法识别的身高"),
+        (parse_weight, "500kg", "out_of_range", "outside the plausible range", "超出合理范围"),
+        (parse_weight, "10 stone", "unknown_unit", "cannot read weight", "无法识别的体重"),
+    ],
+)
+def test_errors_name_field_and_value(parser, raw, code, fragment, fragment_zh) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as caught:
+        parser(raw)
+    issue = caught.value.issues[0]
+    assert issue.value == raw
+    assert issue.code == code
+    assert fragment in issue.as_dict("en")["reason"]
+    assert fragment_zh in issue.as_dict("zh")["reason"]
+    assert issue.column in ("height", "weight")
