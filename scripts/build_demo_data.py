@@ -371,11 +371,13 @@ def gbt_body(gender: str) -> dict[str, tuple[float, ...]]:
     }
 
 
-# Garment ease (cm added to the body midpoint) by fit; outerwear gets extra room for layers.
-TOP_EASE = {"slim": 6, "regular": 10, "loose": 16}
-DRESS_EASE = {"slim": 4, "regular": 8, "loose": 12}
-WAIST_EASE = {"slim": 0, "regular": 2, "loose": 4}
-HIP_EASE = {"slim": 4, "regular": 6, "loose": 10}
+# Typical garment ease over the body (cm) by fit; outerwear adds room for layers underneath.
+GIRTH_EASE = {
+    "chest": {"slim": 4, "regular": 8, "loose": 14},
+    "waist": {"slim": 1, "regular": 3, "loose": 6},
+    "hip": {"slim": 2, "regular": 5, "loose": 9},
+}
+OUTERWEAR_EASE = {"chest": 6, "waist": 6, "hip": 4}
 # Garment length / shoulder / sleeve at size M (index 2) and the grade per size step.
 TOP_LENGTH_M = {
     ("men", "tshirt"): 70, ("men", "shirt"): 76, ("men", "sweatshirt"): 68, ("men", "sweater"): 67,
@@ -460,6 +462,15 @@ def body_rows(
     return rows
 
 
+def garment_ease(dimension: str, fit: str, category: str) -> float:
+    """Ease for a girth; stretch fabric is cut closer to the body, very stretchy fabric below it."""
+    ease = GIRTH_EASE[dimension][fit]
+    if taxonomy.garment_group(category) == "outerwear":
+        ease += OUTERWEAR_EASE[dimension]
+    stretch = STRETCH[category]
+    return ease * (1.0 - stretch) - 4.0 * stretch
+
+
 def garment_rows(
     profile: BrandProfile, category: str, gender: str, system: str, fit: str
 ) -> list[tuple[str, dict[str, str]]]:
@@ -481,24 +492,21 @@ def garment_rows(
             steps = LETTERS.index(label) - 2
         measurements: dict[str, str] = {}
         mids = {dim: sum(float(x) for x in value.split("-", 1)) / 2 for dim, value in body.items()}
+        girths = ("waist", "hip") if group == "bottom" else ("chest",)
+        if group in ("dress", "onepiece"):
+            girths = ("chest", "waist", "hip")
+        for dim in girths:
+            measurements[dim] = fmt_number(mids[dim] + garment_ease(dim, fit, category))
         if group == "bottom":
-            measurements["waist"] = fmt_number(mids["waist"] + WAIST_EASE[fit])
-            measurements["hip"] = fmt_number(mids["hip"] + HIP_EASE[fit])
             measurements["length"] = fmt_number(BOTTOM_LENGTH_M[category] + steps)
             if category in INSEAM:
                 measurements["inseam"] = fmt_number(INSEAM[category] - (2 if sex == "women" else 0))
         else:
-            ease = DRESS_EASE[fit] if group in ("dress", "onepiece") else TOP_EASE[fit]
-            ease += 4 if group == "outerwear" else 0
-            measurements["chest"] = fmt_number(mids["chest"] + ease)
-            if "waist" in mids and group in ("dress", "onepiece"):
-                measurements["waist"] = fmt_number(mids["waist"] + ease)
-            if "hip" in mids and group in ("dress", "onepiece"):
-                measurements["hip"] = fmt_number(mids["hip"] + ease)
             if group != "dress" and group != "onepiece":
                 shoulder = (45 + 1.5 * steps) if sex == "men" else (38 + 1.0 * steps)
                 measurements["shoulder"] = fmt_number(shoulder)
-            measurements["length"] = fmt_number(TOP_LENGTH_M.get((sex, category), 66) + 2 * steps)
+            if category != "kurta":  # knee-long kurtas would read as far too long for a top
+                measurements["length"] = fmt_number(TOP_LENGTH_M[(sex, category)] + 2 * steps)
             if category in SLEEVE_M:
                 sleeve = SLEEVE_M[category] - (0 if sex == "men" else 4) + steps
                 measurements["sleeve"] = fmt_number(sleeve)
@@ -740,8 +748,10 @@ Base body tables (cm, kg):
 - waist-inch sizes (jeans, trousers, shorts, track pants, leggings, capris, skirts): body waist = size x 2.54
   cm +- 2.54 (one inch either side); hip = waist + 17 (men) or + 25 (women).
 - collar sizes (men's shirts, EU shirt sizes 36-46): chest centre 97 cm at 40, +3 cm per collar cm.
-- garment charts: garment = body midpoint + ease. Tops chest ease slim 6 / regular 10 / loose 16 cm (+4 for
-  jackets); dresses 4/8/12; bottoms waist 0/2/4 and hip 4/6/10; length, shoulder and sleeve graded per size.
+- garment charts: garment girth = body midpoint + ease. Ease slim / regular / loose: chest 4/8/14, waist
+  1/3/6, hip 2/5/9 cm, jackets +6 chest, +6 waist, +4 hip; stretch fabric is cut closer (ease x (1 - stretch)
+  - 4 x stretch, so leggings measure below the body). Length, shoulder and sleeve graded per size step;
+  kurtas give no length (a knee-long kurta is not a top length).
 
 Grading: each brand's chest, waist and hip ranges are shifted by its offset in cm (negative: the brand runs
 small, a shopper needs a larger label). Brands with at least {named_min} demo items get their own charts with
