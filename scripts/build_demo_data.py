@@ -492,7 +492,7 @@ def garment_rows(
             steps = LETTERS.index(label) - 2
         measurements: dict[str, str] = {}
         mids = {dim: sum(float(x) for x in value.split("-", 1)) / 2 for dim, value in body.items()}
-        girths = ("waist", "hip") if group == "bottom" else ("chest",)
+        girths: tuple[str, ...] = ("waist", "hip") if group == "bottom" else ("chest",)
         if group in ("dress", "onepiece"):
             girths = ("chest", "waist", "hip")
         for dim in girths:
