@@ -219,6 +219,11 @@ def _build_table(header: list[Any], records: Iterable[tuple[int, list[Any]]], li
         if len(table.rows) >= limits.max_rows:
             raise _too_many_rows(limits)
         table.rows.append(Row(number, values))
+    # A blank header cell (Excel often exports trailing empty columns) matters only if it has data.
+    blank = {name for raw, name in zip(header, columns, strict=False) if raw is None or not str(raw).strip()}
+    if blank:
+        used = {name for row in table.rows for name in row.values}
+        table.columns = [name for name in columns if name not in blank or name in used]
     return table
 
 
@@ -354,10 +359,9 @@ def read_xlsx(data: bytes, limits: UploadLimits | None = None) -> Table:
     while header and (header[-1] is None or not str(header[-1]).strip()):
         header.pop()
     table = _build_table(header, zip(body_numbers, body, strict=True), limits)
+    names, _issues = _unique_headers(list(header))
     for number, index, text in formula_cells:
-        column = table.columns[index] if index < len(table.columns) else f"column {index + 1}"
-        if number == header_number:
-            column = f"column {index + 1}"
+        column = names[index] if index < len(names) and number != header_number else f"column {index + 1}"
         table.issues.append(formula_issue(number, column, text))
     return table
 

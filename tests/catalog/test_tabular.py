@@ -175,3 +175,9 @@ def test_csv_parser_raises_only_domain_errors(data: bytes) -> None:
 def test_csv_parser_on_delimiter_and_quote_soup(text: str) -> None:
     with contextlib.suppress(FitGuideError):
         read_csv(text.encode("utf-8"), UploadLimits(max_rows=20))
+
+
+def test_blank_header_cells_without_data_are_ignored() -> None:
+    table = read_csv(b"sku,title,,\nA,Tee,,\nB,Shirt,,x\n")
+    assert table.columns == ["sku", "title", "column 4"]
+    assert table.rows[1].values == {"sku": "B", "title": "Shirt", "column 4": "x"}
