@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTS = ROOT / "data" / "demo" / "products.csv"
 OUT = ROOT / "data" / "eval"
-AROUND = 0.25  # "两百左右" / "around 200" counts 150-250 as exact
+AROUND = 0.2  # "两百左右" / "around 200" counts 160-240 as exact
 
 # ----------------------------------------------------------------------------------------- judging
 
@@ -125,7 +125,7 @@ def satisfies(product: Mapping[str, Any], condition: Mapping[str, Any]) -> bool:
 #   col= mat= fit= occ= sea= brand=      soft exact criteria (other values still earn partial credit)
 #   !col= !mat=                          colours / materials the shopper insists on (exact and hard)
 #   -col= -mat=                          excluded colours / materials (hard)
-#   max= min=                            price bounds in CNY (hard)       ~=  "around" price (soft, +-25%)
+#   max= min=                            price bounds in CNY (hard)       ~=  "around" price (soft, +-20%)
 #   empty                                deliberately impossible in this catalog: nothing may be grade 2
 
 ZH_QUERIES = """
@@ -250,6 +250,12 @@ Fabindia 长衫 || c=kurta brand=Fabindia
 连体裤 女 || c=jumpsuit g=women
 耐克 男款 100以内 || brand=Nike g=men max=100
 运动穿的 女 150以内 || g=women occ=sports max=150
+想给老公买件白色正装衬衫 修身的 150以内 || c=shirt g=men col=white occ=formal fit=slim max=150
+有没有跑步穿的运动裤 不要灰色 || c=track_pants occ=sports -col=grey
+夏天穿的连衣裙 别太贵 一百以内 || c=dress sea=summer max=100
+日常穿的黑色打底裤 五十块以内 || c=leggings col=black occ=casual max=50
+男士牛仔裤 一百五到两百五之间 || c=jeans g=men min=150 max=250
+藏青色男士毛衣 不要涤纶 || c=sweater g=men col=navy -mat=polyester
 保暖的黑色羽绒服 500以内 || c=down_jacket col=black sea=winter max=500 empty
 羊绒大衣 女 || c=coat g=women mat=cashmere empty
 10元以内的牛仔裤 || c=jeans max=10 empty
@@ -381,6 +387,12 @@ navy blue t-shirt for women || c=tshirt g=women col=navy
 maroon kurta || c=kurta col=maroon
 nike stuff for women under 150 || brand=Nike g=women max=150
 something black for a party || col=black occ=party
+i need a white formal shirt for work, slim fit, under 150 || c=shirt col=white occ=formal fit=slim max=150
+looking for track pants for running, not grey || c=track_pants occ=sports -col=grey
+my wife wants a summer dress, nothing too expensive, below 100 || c=dress g=women sea=summer max=100
+black leggings for everyday wear under 50 || c=leggings col=black occ=casual max=50
+what jeans do you have for men between 150 and 250 || c=jeans g=men min=150 max=250
+any navy sweaters for men without polyester || c=sweater g=men col=navy -mat=polyester
 down jacket under 500 || c=down_jacket max=500 empty
 wool coat for women || c=coat g=women mat=wool empty
 jeans under 20 || c=jeans max=20 empty
