@@ -356,7 +356,8 @@ def _cell_issues(issues: list[dict[str, Any]], table: Table | None) -> dict[str,
             rows.setdefault(row, []).append(str(issue.get("reason", "")))
         else:
             general.append(issue)
-    return {"cells": cells, "rows": rows, "general": general}
+    issue_rows = {row for row, _ in cells} | set(rows)
+    return {"cells": cells, "rows": rows, "general": general, "issue_rows": issue_rows}
 
 
 def _preview_rows(table: Table | None, issue_rows: set[int]) -> list[Any]:
@@ -423,12 +424,11 @@ async def upload_preview(
         (directory / f"{token}{suffix}").write_bytes(data)
 
     located = _cell_issues(issues, table)
-    issue_rows = {row for row, _ in located["cells"]} | set(located["rows"])
     context = {
         **base,
         "filename": upload.filename,
         "table": table,
-        "preview_rows": _preview_rows(table, issue_rows),
+        "preview_rows": _preview_rows(table, located["issue_rows"]),
         "issues": issues,
         "located": located,
         "summary": summary,

@@ -293,6 +293,12 @@
     }
   }
 
+  /** The chat reply arrives HTML-escaped; it is shown as text, so undo the escaping (never parse it). */
+  function unescapeHtml(text) {
+    var entities = { "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#x27;": "'", "&#39;": "'", "&amp;": "&" };
+    return text.replace(/&(?:lt|gt|quot|amp|#x27|#39);/g, function (entity) { return entities[entity]; });
+  }
+
   function format(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) { return key in values ? values[key] : ""; });
   }
@@ -515,7 +521,6 @@
     if (state.sessionId) body.session_id = state.sessionId;
     var profile = profilePayload();
     if (profile) body.profile = profile;
-    body.lang = state.lang;
     api("api/chat", body)
       .then(function (data) {
         if (data.session_id) {
@@ -525,7 +530,7 @@
         state.pending = null;
         addMessage({
           role: "assistant",
-          text: typeof data.reply === "string" ? data.reply : "",
+          text: typeof data.reply === "string" ? unescapeHtml(data.reply) : "",
           products: Array.isArray(data.products) ? data.products : [],
           suggestions: Array.isArray(data.suggestions) ? data.suggestions : []
         });
@@ -551,9 +556,14 @@
 
   function addMessage(message) {
     state.transcript.push(message);
-    log.appendChild(renderMessage(message, state.transcript.length - 1));
+    var node = renderMessage(message, state.transcript.length - 1);
+    log.appendChild(node);
     if (message.role === "assistant" && !message.welcome) renderChips(message.suggestions || []);
     scrollToEnd();
+    // A long answer is read from its start: bring the top of the reply into view, not the last card.
+    if (message.role === "assistant" && node.offsetHeight > log.clientHeight) {
+      log.scrollTop = Math.max(0, node.offsetTop - log.offsetTop - 48);
+    }
   }
 
   function renderTranscript() {
@@ -632,13 +642,17 @@
       class: "fg-card-main", type: "button", "aria-label": title + " \u2013 " + t("fitDetails"),
       onclick: function () { openFit(product); }
     }, [image, info]);
-    var item = el("li", { class: "fg-card" }, [open]);
+    var item = el("li", {
+      class: "fg-card", "data-sku": product.sku, "data-price": product.price, "data-size": product.recommended_size
+    }, [open]);
     var link = safeUrl(product.url);
     if (link) {
-      item.appendChild(el("a", {
-        class: "fg-link", href: link, target: "_blank", rel: "noopener noreferrer", text: t("view"),
-        "aria-label": t("view") + ": " + title
-      }));
+      item.appendChild(el("div", { class: "fg-card-foot" }, [
+        el("a", {
+          class: "fg-link", href: link, target: "_blank", rel: "noopener noreferrer", text: t("view") + " \u2197",
+          "aria-label": t("view") + ": " + title
+        })
+      ]));
     }
     return item;
   }
