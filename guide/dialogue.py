@@ -6,9 +6,11 @@ How a session's constraints evolve (decisions):
 
 - Constraints accumulate; a new value of the same kind replaces the old one ("red" then "blue" = blue).
 - A new category replaces the old one and drops what was specific to the old item: the wanted colours,
-  materials and brands, the price range, the fit and the search words. What belongs to the person stays:
-  gender, the size in stock, every exclusion ("no polyester" is a dislike, not a product detail), the
-  occasion/season, and the body profile.
+  materials and brands, occasion, season, the price range, the fit and the search words. What belongs to
+  the person stays: gender, the size in stock, every exclusion ("no polyester" is a dislike, not a
+  product detail) and the body profile.
+- Occasion and season are hard filters like colour (the search loosens them first when nothing
+  matches); fit is only a ranking preference because few catalogs state it.
 - "cheaper" sets ``price_max`` just below the cheapest price shown last turn (and drops ``price_min``).
   If nothing is cheaper the filters stay, results are sorted by price and the reply says these are the
   cheapest. "more expensive" mirrors it: ``price_min`` just above the priciest shown, no ``price_max``.
@@ -85,9 +87,7 @@ class DialogueState:
     filters: dict[str, Any] = field(default_factory=dict)  # the shopper's hard constraints (Filters)
     paging_filters: dict[str, Any] | None = None  # relaxed filters when the last results were relaxed
     text: str = ""  # topic words for ranking
-    fit: str | None = None  # soft preferences: rank only
-    occasions: list[str] = field(default_factory=list)
-    seasons: list[str] = field(default_factory=list)
+    fit: str | None = None  # soft preference: ranks, never filters
     sort: str | None = None
     body: dict[str, Any] = field(default_factory=dict)  # sizing BodyInput fields
     fit_preference: str | None = None
@@ -131,10 +131,6 @@ class Turn:
     suggestions: list[str] = field(default_factory=list)
     comparison: list[Card] | None = None
     relaxed: list[dict[str, Any]] | None = None
-
-
-def _label_list(values: list[str], new: list[str]) -> list[str]:
-    return list(dict.fromkeys(new)) if new else values
 
 
 class Dialogue:
@@ -242,8 +238,10 @@ class Dialogue:
             filters.size_in_stock = PLUS_SIZE_LABEL
         if slots.fit:
             state.fit = slots.fit
-        state.occasions = _label_list(state.occasions, slots.occasions)
-        state.seasons = _label_list(state.seasons, slots.seasons)
+        if slots.occasions:
+            filters.occasions = list(slots.occasions)
+        if slots.seasons:
+            filters.seasons = list(slots.seasons)
         note = None
         if "cheaper" in slots.modifiers:
             note = self._step_price(state, filters, cheaper=True)
@@ -360,7 +358,7 @@ class Dialogue:
         return Turn(state, intent, "no_results", context, [], self._loosen_chips(state))
 
     def _soft(self, state: DialogueState) -> dict[str, Any]:
-        return {"fit": state.fit, "occasions": state.occasions, "seasons": state.seasons}
+        return {"fit": state.fit}
 
     def _search_turn(self, state: DialogueState, parsed: ParsedMessage, asked_before: str | None) -> Turn:
         nothing_yet = not state.searched and state.current_filters().is_empty() and not state.text

@@ -7,6 +7,7 @@ product fields in the JSON cards stay raw for the widget to render as text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +71,10 @@ def _price_phrase(low: float | None, high: float | None, currency: str, lang: st
             if lang == "zh"
             else f"between {money(low, currency, 'en')} and {money(high, currency, 'en')}"
         )
+    if high is not None and not float(high).is_integer():
+        # A stepped-down bound sits just below a shown price (e.g. 68.99): say "under 69".
+        below = money(float(math.ceil(high)), currency, lang)
+        return f"低于{below}" if lang == "zh" else f"under {below}"
     if high is not None:
         return (
             f"{money(high, currency, lang)}以内" if lang == "zh" else f"under {money(high, currency, 'en')}"
@@ -417,8 +422,6 @@ class GuideService:
                 k: v
                 for k, v in {
                     "fit": turn.state.fit,
-                    "occasions": turn.state.occasions,
-                    "seasons": turn.state.seasons,
                     "fit_preference": turn.state.fit_preference,
                 }.items()
                 if v

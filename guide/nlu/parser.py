@@ -11,7 +11,9 @@ Decisions worth knowing:
 - Fit words (修身, 宽松, slim fit, oversized, 显瘦) set the soft ``fit`` slot: 显瘦 ("slimming") reads as
   slim. Fit is a ranking preference, never a hard filter. Said as a habit ("I like it loose", "喜欢宽松
   一点") it also sets ``fit_preference`` for the size recommender.
-- Occasion and season are soft: their words stay in ``text_for_search`` and never filter.
+- Occasion and season are filters like colour; their words also stay in ``text_for_search``.
+- Merchant brands that are everyday English words ("AND", "ONLY") count only when typed in the brand's
+  own letter case, so "I'm 170 and 60kg" is not a brand filter.
 - Negated colours, materials and brands ("不要红色", "not red", "no polyester", "anything but black",
   "除了黑色") become exclusions, which are never relaxed.
 """
@@ -123,6 +125,7 @@ _SIZE_PATTERNS = (
     re.compile(r"(?:size|尺码|码数)\s*[:：]?\s*(\d{2,3}(?:/\d{2,3}[a-cy]?)?)(?![\d.])"),
     re.compile(rf"(?<![a-z]){_LETTER}\s*(?:码|号|size)"),
     re.compile(r"(?<![\d.])(\d{2,3}/\d{2,3}[a-cy]?)(?![\d])"),
+    re.compile(r"(?<![\d.])(\d{2,3})\s*码"),
     re.compile(r"(?<![a-z])(xxs|xs|xl|xxl|xxxl|[2-6]xl)(?![a-z])"),
     re.compile(r"(小号|中号|大号|加加大|加大)(?!码)"),
 )
@@ -174,7 +177,7 @@ _INTENT_CUES: dict[str, re.Pattern[str]] = {
     ),
     "help": re.compile(
         r"^\s*(?:help|\?)\s*$|what can you do|how does this work|how do i use|帮助|你能做什么|怎么用|"
-        r"你会什么|能干什么|使用说明"
+        r"你会什么|能干什么|使用说明|能帮我做什么|能帮我什么|可以做什么|你会做什么|怎么使用"
     ),
     "more": re.compile(
         r"show (?:me )?more|more (?:please|options|results|items)|see more|next page|^\s*(?:more|next)\b"
@@ -263,7 +266,8 @@ _FILLERS_EN = re.compile(
     r"(?<![a-z])(?:i'?m|i am|i|want|wanna|need|looking|look|for|a|an|the|some|show|me|please|find|my|to|buy|"
     r"with|in|of|something|any|anything|do|you|have|can|could|get|got|would|like|it|is|are|and|or|that|this|"
     r"one|ones|on|at|be|we|our|us|shop|shopping|recommend|suggest|help|what|which|good|nice|new|pair|pairs|"
-    r"should|will|size|height|weight|weigh|tall|too|also|just|but|so|really|maybe|there|them|they|thanks)(?![a-z])"
+    r"should|will|size|height|weight|weigh|tall|too|also|just|but|so|really|maybe|there|them|they|thanks|"
+    r"m|s|ll|ve|re|d|cm|kg|please|pls|ones?|only|just|maybe)(?![a-z])"
 )
 _GENERIC = re.compile(
     r"^(?:clothes|clothing|outfit|outfits|stuff|things?|items?|products?|apparel|wear|衣服|服装|"
@@ -496,7 +500,8 @@ def _apply_terms(text: _Text, original: str, slots: Slots, brands: tuple[str, ..
             }[hit.field]
             if hit.value not in target:
                 target.append(hit.value)
-            if hit.field in ("color", "occasion", "season"):
+            if hit.field != "category":
+                # Only category words stay in place; the rest come back as labels (see parse).
                 drop.append((hit.start, hit.end))
     # A colour both wanted and refused in one message: the refusal wins.
     slots.colors = [c for c in slots.colors if c not in slots.exclude_colors]
@@ -552,6 +557,27 @@ def _intent(original: str, slots: Slots, has_topic: bool, has_constraint: bool) 
     return "chitchat"
 
 
+_EVERYDAY_WORDS = frozenset(
+    re.findall(
+        r"[a-z]+",
+        "a an and or the only for in on at to with new look me my you your we us our it its one all any more "
+        "most best good nice cool basic style fit free go red blue black white yes no not just so up out",
+    )
+)
+
+
+def _typed_brands(message: str, brands: tuple[str, ...]) -> tuple[str, ...]:
+    """The brands worth looking for: everyday words only when typed in the brand's own case."""
+    if not brands:
+        return brands
+    return tuple(
+        brand
+        for brand in brands
+        if brand.strip().lower() not in _EVERYDAY_WORDS
+        or re.search(rf"(?<![A-Za-z]){re.escape(brand.strip())}(?![A-Za-z])", message)
+    )
+
+
 def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = ()) -> ParsedMessage:
     """Understand one shopper message. Never raises; unknown text becomes search text."""
     lang = detect_language(message, lang_hint)
@@ -573,13 +599,13 @@ def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = 
         slots.modifiers.remove("cheaper")  # "cheaper than 300" is a price bound, not a step down
     if "more_expensive" in slots.modifiers and slots.price_min is not None:
         slots.modifiers.remove("more_expensive")
-    drop = _apply_terms(text, normalised, slots, brands)
+    drop = _apply_terms(text, normalised, slots, _typed_brands(message, brands))
     search_text, vague = _search_text(text.text, drop, slots)
-    # Category, occasion and season names in both languages help ranking on a catalog written in the
-    # other language; the soft preferences only rank, they never filter.
+    # Names in both languages help ranking on a catalog written in the other language.
     labels = [("category", name) for name in slots.categories]
+    labels += [("material", name) for name in slots.materials]
     labels += [("occasion", name) for name in slots.occasions] + [("season", name) for name in slots.seasons]
-    words = search_text.split()
+    words = search_text.split() + [brand.lower() for brand in slots.brands]
     for field_name, name in labels:
         found = term(field_name, name)
         if found is not None:
