@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -348,21 +349,55 @@ def _write_products(
         done += len(skus)
         if progress:
             progress("store products", done, total)
-    for skus in _chunks(create):
-        result = session.execute(
-            insert(Product).returning(Product.id, Product.sku),
-            [_product_values(products[sku], merchant_id) for sku in skus],
-        )
-        product_ids.update({sku: product_id for product_id, sku in result})
-        done += len(skus)
+    if _is_postgres(session) and create:
+        _copy_rows(session, "products", [_product_values(products[sku], merchant_id) for sku in create])
+        created = set(create)
+        statement = select(Product.id, Product.sku).where(Product.merchant_id == merchant_id)
+        stored_ids = session.execute(statement)
+        product_ids.update({sku: product_id for product_id, sku in stored_ids if sku in created})
         if progress:
-            progress("store products", done, total)
+            progress("store products", total, total)
+    else:
+        for skus in _chunks(create):
+            result = session.execute(
+                insert(Product).returning(Product.id, Product.sku),
+                [_product_values(products[sku], merchant_id) for sku in skus],
+            )
+            product_ids.update({sku: product_id for product_id, sku in result})
+            done += len(skus)
+            if progress:
+                progress("store products", done, total)
     variant_rows = [
         {"product_id": product_ids[sku], "size_label": size, "position": position, "stock": stock}
         for sku in [*change, *create]
         for position, (size, stock) in enumerate(products[sku].variants)
     ]
-    for chunk in _chunks(variant_rows, 2_000):
+    _insert_variants(session, variant_rows)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.connection().dialect.name == "postgresql"
+
+
+def _copy_rows(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY on the transaction's own connection: for a 10k-product catalog several times
+    faster than executemany or multi-row INSERTs, which spend their time building huge statements."""
+    columns = list(rows[0])
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row.values()]
+            )
+
+
+def _insert_variants(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if _is_postgres(session):
+        _copy_rows(session, "variants", rows)
+        return
+    for chunk in _chunks(rows, 2_000):
         session.execute(insert(Variant), list(chunk))
 
 
