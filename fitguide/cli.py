@@ -212,6 +212,32 @@ def eval_sizing(
     run_rtr(out, sample=rtr_sample)
 
 
+@eval_app.command("guide")
+def eval_guide(
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/guide"),
+    queries: Annotated[Path | None, typer.Option(help="Judged queries (JSONL).")] = None,
+    dialogues: Annotated[Path | None, typer.Option(help="Scripted dialogues (JSONL).")] = None,
+    embedder: Annotated[
+        str | None, typer.Option(help="'sentence-transformers' (default setting) or 'hash' (quick check).")
+    ] = None,
+) -> None:
+    """Search quality (nDCG@10, recall@50 per method and language), violations and scripted dialogues."""
+    from guide.eval_guide import run as run_guide_eval
+
+    settings = get_settings()
+    if embedder:
+        settings = settings.model_copy(update={"embedder": embedder})
+    eval_dir = settings.data_dir / "eval"
+    report = run_guide_eval(
+        out,
+        settings,
+        queries or eval_dir / "guide_queries.jsonl",
+        dialogues or eval_dir / "guide_dialogues.jsonl",
+        progress=typer.echo,
+    )
+    typer.echo(f"targets: {json.dumps(report['targets'])}\nwrote {out / 'eval.json'} and {out / 'eval.md'}")
+
+
 def main() -> None:
     try:
         app()
