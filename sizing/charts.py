@@ -59,7 +59,8 @@ class ParsedChart:
     category: str | None = None
     gender: str | None = None
     name: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    # Body-independent matching plans per (garment group, sex), filled lazily by sizing.matching.
+    plans: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def center(self) -> np.ndarray:

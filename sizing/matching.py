@@ -94,6 +94,7 @@ DIMENSION_LABELS = {
     "neck": ("neck", "领围"),
 }
 VERDICT_LABELS = {"tight": "紧", "snug": "偏紧", "good": "合适", "loose": "宽松"}
+_HEIGHT = CHART_DIMENSIONS.index("height")
 _MODEL_POSITION = np.array([DIMENSIONS.index(d) if d in DIMENSIONS else -1 for d in CHART_DIMENSIONS])
 
 
@@ -123,7 +124,7 @@ class BodyVector:
         return cls(estimate.sex, mean, sd, measured)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DimensionFit:
     dimension: str
     body_cm: float
@@ -136,7 +137,7 @@ class DimensionFit:
     weight: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SizeMatch:
     chart: ParsedChart
     probabilities: np.ndarray  # (S,)
@@ -160,10 +161,11 @@ def _log_interval_mass(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     flip = lower > 0
     a = np.where(flip, -upper, lower)
     b = np.where(flip, -lower, upper)
-    log_b, log_a = log_ndtr(b), log_ndtr(a)
+    log_b = log_ndtr(b)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mass = log_b + np.log1p(-np.exp(log_a - log_b))
-    return np.nan_to_num(np.maximum(mass, -1e4), nan=-1e4)
+        mass = log_b + np.log1p(-np.exp(log_ndtr(a) - log_b))
+    # fmax also maps the nan of an empty interval to the floor.
+    return np.fmax(mass, -1e4)
 
 
 def ease_for(dimension: str, chart: ParsedChart, group: str) -> float:
@@ -182,39 +184,67 @@ def ease_for(dimension: str, chart: ParsedChart, group: str) -> float:
     return ease
 
 
-def _body_in_chart_space(
-    chart: ParsedChart, body: BodyVector, group: str, fit_preference: str, adjustment: FitAdjustment
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(body mean, compared mean, sd, weight, ease) per chart dimension."""
-    index = chart.dimension_index
-    body_mean = body.mean[index].copy()
-    sd = body.sd[index].copy()
-    weights = np.zeros(len(index))
-    ease = np.zeros(len(index))
+@dataclass(frozen=True)
+class _Plan:
+    """Everything about matching one chart for one garment group and sex that does not depend on the body."""
+
+    weights: np.ndarray  # (K,) normalised; 0 for dimensions that only get a verdict
+    ease: np.ndarray  # (K,)
+    preference_shift: dict[str, np.ndarray]  # preference -> (K,) shift of the compared value
+    girth_mask: np.ndarray  # (K,) 1.0 where the fit adjuster's offset applies
+    length_position: int  # index of a derived garment length, or -1
+    length_ratio: float
+    active: np.ndarray  # (K,) bool
+    padded: np.ndarray  # (active K, S+1) boundaries with -inf/+inf ends
+    steps: np.ndarray  # (K,) typical size step
+
+
+def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
+    key = (group, sex)
+    cached = chart.plans.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    n = len(chart.dimensions)
     group_weights = GROUP_WEIGHTS.get(group, GROUP_WEIGHTS["top"])
-    shift = PREFERENCE_SHIFT.get(fit_preference, 0.0)
-    compared = body_mean.copy()
+    weights, ease, girth = np.zeros(n), np.zeros(n), np.zeros(n)
+    waist_factor = np.ones(n)
+    length_position, length_ratio = -1, 0.0
+    known = chart.discriminating.copy()
     for k, dimension in enumerate(chart.dimensions):
         if dimension == "length":
-            ratio = LENGTH_RATIO.get((group, body.sex))
+            ratio = LENGTH_RATIO.get((group, sex))
             if ratio is None or chart.kind != "garment":
+                known[k] = False
                 continue
-            body_mean[k] = ratio * body.mean[CHART_DIMENSIONS.index("height")]
-            sd[k] = LENGTH_SD
-            compared[k] = body_mean[k]
+            length_position, length_ratio = k, ratio
         weights[k] = group_weights.get(dimension, 0.0)
         ease[k] = ease_for(dimension, chart, group)
-        compared[k] = body_mean[k] + ease[k]
         if dimension in GIRTHS:
-            compared[k] += shift * (0.5 if dimension == "waist" else 1.0) + adjustment.offset_cm
-    known = ~np.isnan(body_mean) & chart.discriminating
+            girth[k] = 1.0
+            waist_factor[k] = 0.5 if dimension == "waist" else 1.0
     usable = known & (weights > 0)
     if not usable.any():
         # Only dimensions the category does not weigh: use them all, equally.
         usable = known
         weights = np.where(usable, 1.0, 0.0)
     weights = np.where(usable, weights, 0.0)
-    return body_mean, compared, sd, weights / max(weights.sum(), 1e-9), ease
+    weights = weights / max(weights.sum(), 1e-9)
+    active = weights > 0
+    inf = np.full((int(active.sum()), 1), np.inf)
+    centers = chart.center
+    plan = _Plan(
+        weights=weights,
+        ease=ease,
+        preference_shift={p: girth * waist_factor * shift for p, shift in PREFERENCE_SHIFT.items()},
+        girth_mask=girth,
+        length_position=length_position,
+        length_ratio=length_ratio,
+        active=active,
+        padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
+        steps=np.median(np.diff(centers, axis=1), axis=1) if centers.shape[1] > 1 else np.ones(n),
+    )
+    chart.plans[key] = plan
+    return plan
 
 
 def _verdict(dimension: str, body_value: float, low: float, high: float, ease: float, garment: bool) -> str:
@@ -246,66 +276,76 @@ def match(
     adjustment: FitAdjustment = NO_ADJUSTMENT,
 ) -> SizeMatch:
     """Probabilities for every size of ``chart``, the recommended size and per-dimension fit."""
-    body_mean, compared, sd, weights, ease = _body_in_chart_space(
-        chart, body, group, fit_preference, adjustment
-    )
+    plan = _plan(chart, group, body.sex)
+    index = chart.dimension_index
+    body_mean = body.mean[index]
+    sd = body.sd[index]
+    if plan.length_position >= 0:
+        body_mean = body_mean.copy()
+        sd = sd.copy()
+        body_mean[plan.length_position] = plan.length_ratio * body.mean[_HEIGHT]
+        sd[plan.length_position] = LENGTH_SD
+    compared = body_mean + plan.ease + plan.preference_shift.get(fit_preference, 0.0)
+    if adjustment.offset_cm:
+        compared = compared + adjustment.offset_cm * plan.girth_mask
     n_sizes = len(chart.sizes)
-    active = weights > 0
+    active = plan.active
     if n_sizes == 1 or not active.any():
         # Nothing tells the sizes apart: say so with a flat distribution rather than guess.
         probabilities = np.full(n_sizes, 1.0 / n_sizes)
     else:
-        z = (chart.boundaries[active] - compared[active, None]) / sd[active, None]
-        lower = np.concatenate([np.full((z.shape[0], 1), -np.inf), z], axis=1)
-        upper = np.concatenate([z, np.full((z.shape[0], 1), np.inf)], axis=1)
-        pooled = weights[active] @ _log_interval_mass(lower, upper)
-        pooled -= pooled.max()
-        probabilities = np.exp(pooled)
+        z = (plan.padded - compared[active, None]) / sd[active, None]
+        pooled = plan.weights[active] @ _log_interval_mass(z[:, :-1], z[:, 1:])
+        probabilities = np.exp(pooled - pooled.max())
         probabilities /= probabilities.sum()
     best = int(np.argmax(probabilities))
     garment = chart.kind == "garment"
     fits = []
+    lows, highs = chart.low[:, best].tolist(), chart.high[:, best].tolist()
+    body_values, eases, weights = body_mean.tolist(), plan.ease.tolist(), plan.weights.tolist()
+    measured = body.measured[index].tolist()
     for k, dimension in enumerate(chart.dimensions):
-        if np.isnan(body_mean[k]):
+        value = body_values[k]
+        if value != value:  # nan: a dimension the body does not have (length on body charts)
             continue
-        low, high = float(chart.low[k, best]), float(chart.high[k, best])
+        low, high = lows[k], highs[k]
         fits.append(
             DimensionFit(
                 dimension=dimension,
-                body_cm=round(float(body_mean[k]), 1),
+                body_cm=round(value, 1),
                 chart_low=low,
                 chart_high=high,
-                ease_cm=round((low + high) / 2.0 - float(body_mean[k]), 1) if garment else None,
-                target_ease_cm=round(float(ease[k]), 1) if garment else None,
-                verdict=_verdict(dimension, float(body_mean[k]), low, high, float(ease[k]), garment),
-                measured=bool(body.measured[chart.dimension_index[k]]),
-                weight=round(float(weights[k]), 3),
+                ease_cm=round((low + high) / 2.0 - value, 1) if garment else None,
+                target_ease_cm=round(eases[k], 1) if garment else None,
+                verdict=_verdict(dimension, value, low, high, eases[k], garment),
+                measured=measured[k],
+                weight=round(weights[k], 3),
             )
         )
-    ranked = np.sort(probabilities)[::-1]
-    close_call = n_sizes > 1 and (ranked[0] < 0.6 or ranked[1] >= 0.3)
+    if n_sizes > 1:
+        top_two = np.partition(probabilities, n_sizes - 2)[-2:]
+        close_call = bool(top_two[1] < 0.6 or top_two[0] >= 0.3)
+    else:
+        close_call = False
     return SizeMatch(
         chart=chart,
         probabilities=probabilities,
         index=best,
         dimensions=tuple(fits),
-        deciding_dimension=_deciding_dimension(chart, body, weights, sd) if close_call else None,
+        deciding_dimension=_deciding_dimension(chart, body, plan, sd) if close_call else None,
         close_call=close_call,
         adjustment=adjustment,
     )
 
 
-def _deciding_dimension(
-    chart: ParsedChart, body: BodyVector, weights: np.ndarray, sd: np.ndarray
-) -> str | None:
+def _deciding_dimension(chart: ParsedChart, body: BodyVector, plan: _Plan, sd: np.ndarray) -> str | None:
     """The unmeasured body dimension whose uncertainty, relative to the size step, matters most."""
     best_name, best_score = None, 0.0
     for k, dimension in enumerate(chart.dimensions):
-        if weights[k] <= 0 or body.measured[chart.dimension_index[k]] or dimension not in DIMENSIONS:
+        weight = plan.weights[k]
+        if weight <= 0 or body.measured[chart.dimension_index[k]] or dimension not in DIMENSIONS:
             continue
-        centers = (chart.low[k] + chart.high[k]) / 2.0
-        step = float(np.median(np.diff(centers))) if len(centers) > 1 else 1.0
-        score = float(weights[k] * sd[k] / max(step, 0.5))
+        score = float(weight * sd[k] / max(plan.steps[k], 0.5))
         if score > best_score:
             best_name, best_score = dimension, score
     return best_name

@@ -339,42 +339,50 @@ class EstimateResponse(BaseModel):
     explanation: str
 
 
-class DimensionOut(BaseModel):
+# Recommendation parts are plain dataclasses: a result page builds hundreds of them per request,
+# and FastAPI still documents and serialises them.
+
+
+@dataclass(slots=True)
+class DimensionOut:
     dimension: str
     label: str
     body_cm: float
-    garment_cm: float | None = None
+    garment_cm: float | None
     chart_range_cm: tuple[float, float]
-    ease_cm: float | None = None
-    target_ease_cm: float | None = None
-    verdict: str
+    ease_cm: float | None
+    target_ease_cm: float | None
+    verdict: str  # tight | snug | good | loose
     verdict_label: str
     measured: bool
     weight: float
 
 
-class AlternativeOut(BaseModel):
+@dataclass(slots=True)
+class AlternativeOut:
     size: str
     probability: float
     direction: Literal["smaller", "larger"]
     tradeoff: str
 
 
-class DecidingInput(BaseModel):
+@dataclass(slots=True)
+class DecidingInput:
     field: str
     label: str
 
 
-class Recommendation(BaseModel):
+@dataclass(slots=True)
+class Recommendation:
     sku: str
     status: Literal["ok", "no_chart"]
-    size: str | None = None
-    probabilities: dict[str, float] = Field(default_factory=dict)
-    confidence: float | None = None
-    alternatives: list[AlternativeOut] = Field(default_factory=list)
-    dimensions: list[DimensionOut] = Field(default_factory=list)
     explanation: str
     fit_summary: str
+    size: str | None = None
+    probabilities: dict[str, float] = field(default_factory=dict)
+    confidence: float | None = None
+    alternatives: list[AlternativeOut] = field(default_factory=list)
+    dimensions: list[DimensionOut] = field(default_factory=list)
     haoxing: str | None = None
     deciding_input: DecidingInput | None = None
     chart_id: str | None = None

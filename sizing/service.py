@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 from sqlalchemy import insert, select
 
 from catalog.models import Merchant, Product, RecommendationEvent, SizeChart
@@ -46,6 +48,7 @@ REFERENCE_DIMENSION = {
     "onepiece": "hip",
     "innerwear": "chest",
 }
+ESTIMATE_CACHE_SIZE = 2048
 REFERENCE_FIT_SD_CM = 2.0  # people wear a size over a little more than its nominal range
 _GENDER_SEX = {"men": "male", "women": "female"}
 
@@ -133,6 +136,8 @@ class SizingService:
         self.version_check_seconds = version_check_seconds
         self._cache: dict[str, MerchantCharts] = {}
         self._lock = threading.Lock()
+        # The same shopper asks about many products: their body estimate is reused (LRU).
+        self._estimates: OrderedDict[tuple[object, ...], BodyEstimate] = OrderedDict()
 
     # ----- charts -----
 
@@ -163,6 +168,19 @@ class SizingService:
         self, body: ResolvedBody, sex: str, charts: MerchantCharts | None = None
     ) -> BodyEstimate:
         """Body estimate conditioned on measured values, bra size, body shape and a reference garment."""
+        reference = body.reference.model_dump_json() if body.reference is not None else None
+        key = (*body.cache_key(), sex, reference, id(charts) if reference else None)
+        cached = self._estimates.get(key)
+        if cached is not None:
+            return cached
+        estimate = self._estimate_body(body, sex, charts)
+        with self._lock:
+            self._estimates[key] = estimate
+            if len(self._estimates) > ESTIMATE_CACHE_SIZE:
+                self._estimates.popitem(last=False)
+        return estimate
+
+    def _estimate_body(self, body: ResolvedBody, sex: str, charts: MerchantCharts | None) -> BodyEstimate:
         observations = dict(body.observations)
         if body.shape_shifts:
             prior = self.body_model.estimate(sex, body.height_cm, body.weight_kg, body.age)
@@ -339,6 +357,8 @@ class SizingService:
         preference = resolved.fit_preference or "regular"
         vectors: dict[str, tuple[BodyEstimate, BodyVector]] = {}
         results: dict[str, Recommendation] = {}
+        # Products sharing a chart, garment group, sex and fit adjustment share one answer.
+        answers: dict[tuple[object, ...], Recommendation] = {}
         estimated_from_basics = not resolved.measured
         for sku in skus:
             product = charts.products.get(sku)
@@ -346,6 +366,12 @@ class SizingService:
                 continue
             group = garment_group(product.category)
             sex = resolved.sex or _GENDER_SEX.get(product.gender or "", "female")
+            adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
+            key = (product.chart_id, group, sex, adjustment)
+            shared = answers.get(key)
+            if shared is not None:
+                results[sku] = replace(shared, sku=sku)
+                continue
             if sex not in vectors:
                 estimate = self.estimate_body(resolved, sex, charts)
                 vectors[sex] = (
@@ -356,18 +382,20 @@ class SizingService:
             code = explain.haoxing(resolved.height_cm, estimate, group)
             chart = charts.charts.get(product.chart_id) if product.chart_id else None
             if chart is None:
-                results[sku] = _no_chart(sku, code, lang)
+                answers[key] = results[sku] = _no_chart(sku, code, lang)
                 continue
-            adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
             size_match = match(chart, vector, group, preference, adjustment)
             text, summary = explain.explanation(size_match, lang, estimated_from_basics)
-            results[sku] = Recommendation(
+            fit_note = (
+                (adjustment.message_zh if lang == "zh" else adjustment.message) if adjustment.strong else None
+            )
+            answers[key] = results[sku] = Recommendation(
                 sku=sku,
                 status="ok",
                 size=size_match.size,
-                probabilities={
-                    s: round(float(p), 4) for s, p in zip(chart.sizes, size_match.probabilities, strict=True)
-                },
+                probabilities=dict(
+                    zip(chart.sizes, np.round(size_match.probabilities, 4).tolist(), strict=True)
+                ),
                 confidence=round(size_match.confidence, 4),
                 alternatives=explain.alternatives(size_match, lang),
                 dimensions=explain.dimensions_out(size_match.dimensions, chart.kind == "garment", lang),
@@ -376,9 +404,7 @@ class SizingService:
                 haoxing=code,
                 deciding_input=explain.deciding_input(size_match, lang, resolved.reference is not None),
                 chart_id=chart.chart_id,
-                fit_note=(adjustment.message_zh if lang == "zh" else adjustment.message)
-                if adjustment.strong
-                else None,
+                fit_note=fit_note,
             )
         return results
 

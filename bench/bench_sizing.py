@@ -1,0 +1,177 @@
+"""Size recommendation latency in-process: one product, and a result page of 50 products.
+
+Builds a throwaway SQLite catalog of 50 products over 10 size charts (body and garment, letter,
+numeric and 号型 labels), warms the chart cache, then times ``SizingService.recommend`` and
+``recommend_batch`` (body parsing, estimation, matching and explanation text included).
+
+    python bench/bench_sizing.py [--repeat 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import percentiles, print_table, time_ms, write_report
+from catalog.models import Merchant, Product, SizeChart
+from fitguide.db import Database
+from fitguide.settings import REPO_ROOT
+from sizing.body_model import load_body_model
+from sizing.schemas import BodyInput
+from sizing.service import SizingService
+
+MERCHANT = "bench"
+LETTERS = ("XS", "S", "M", "L", "XL", "2XL", "3XL")
+
+
+def _charts(count: int) -> list[SizeChart]:
+    charts = []
+    for i in range(count):
+        start = 80.0 + i % 3
+        if i % 3 == 0:  # body chart, letters, chest + waist + height
+            rows = [
+                {
+                    "size": s,
+                    "measurements": {
+                        "chest": [start + 4 * k, start + 4 * k + 4],
+                        "waist": [start - 14 + 4 * k, start - 10 + 4 * k],
+                        "height": [160 + 5 * k, 165 + 5 * k],
+                    },
+                }
+                for k, s in enumerate(LETTERS)
+            ]
+            charts.append(
+                SizeChart(
+                    merchant_id=MERCHANT,
+                    chart_id=f"c{i}",
+                    name=f"c{i}",
+                    category="tshirt",
+                    gender="men",
+                    kind="body",
+                    rows=rows,
+                )
+            )
+        elif i % 3 == 1:  # garment jeans, numeric
+            rows = [
+                {"size": str(25 + k), "measurements": {"waist": 64 + 3 * k, "hip": 88 + 3 * k, "inseam": 76}}
+                for k in range(8)
+            ]
+            charts.append(
+                SizeChart(
+                    merchant_id=MERCHANT,
+                    chart_id=f"c{i}",
+                    name=f"c{i}",
+                    category="jeans",
+                    gender="women",
+                    kind="garment",
+                    fit="slim",
+                    stretch=0.3,
+                    rows=rows,
+                )
+            )
+        else:  # garment shirts, 号型
+            rows = [
+                {
+                    "size": f"{160 + 5 * k}/{80 + 4 * k}A",
+                    "measurements": {"chest": 90 + 4 * k, "shoulder": 40 + 1.2 * k, "length": 68 + 2 * k},
+                }
+                for k in range(7)
+            ]
+            charts.append(
+                SizeChart(
+                    merchant_id=MERCHANT,
+                    chart_id=f"c{i}",
+                    name=f"c{i}",
+                    category="shirt",
+                    gender="men",
+                    kind="garment",
+                    rows=rows,
+                )
+            )
+    return charts
+
+
+def build_service(directory: Path, chart_count: int) -> tuple[SizingService, list[str]]:
+    """A catalog of 50 products spread over ``chart_count`` size charts."""
+    database = Database(f"sqlite:///{directory / f'bench{chart_count}.db'}")
+    database.migrate()
+    charts = _charts(chart_count)
+    categories = {c.chart_id: c.category for c in charts}
+    skus = [f"P{i:03d}" for i in range(50)]
+    with database.session() as session:
+        session.add(Merchant(id=MERCHANT, name="Bench"))
+        session.flush()
+        session.add_all(charts)
+        session.add_all(
+            Product(
+                merchant_id=MERCHANT,
+                sku=sku,
+                title=sku,
+                price=1.0,
+                size_chart_id=f"c{i % chart_count}",
+                category=categories[f"c{i % chart_count}"],
+                gender="men",
+            )
+            for i, sku in enumerate(skus)
+        )
+    service = SizingService(load_body_model(REPO_ROOT / "data"), database, version_check_seconds=3600)
+    return service, skus
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    # The machine is shared: the minimum shows the cost without other processes' interference.
+    return {**percentiles(samples), "min": round(min(samples), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=300)
+    args = parser.parse_args()
+    body = BodyInput(height="175cm", weight="70kg", sex="male", age=30)
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for chart_count in (10, 50):
+            service, skus = build_service(Path(folder), chart_count)
+            service.recommend_batch(MERCHANT, skus, body)  # load the chart cache and matching plans
+            label = f"batch50_{chart_count}charts_ms"
+            results[label] = _stats(
+                time_ms(lambda s=service, k=skus: s.recommend_batch(MERCHANT, k, body), args.repeat)
+            )
+        results["single_ms"] = _stats(
+            time_ms(lambda: service.recommend(MERCHANT, skus[0], body), args.repeat)
+        )
+        new_shopper = iter(range(10**9))
+
+        def cold_single() -> None:
+            # A body never seen before: parsing and estimation are not cached.
+            fresh = BodyInput(height="175cm", weight=f"{60 + next(new_shopper) * 1e-6:.6f}kg", sex="male")
+            service.recommend(MERCHANT, skus[0], fresh)
+
+        results["single_new_body_ms"] = _stats(time_ms(cold_single, args.repeat))
+        results["estimate_ms"] = _stats(time_ms(lambda: service.estimate(body), args.repeat))
+    names = {
+        "estimate_ms": ("estimate (body only)", "-"),
+        "single_ms": ("recommend, 1 product", "0.2"),
+        "single_new_body_ms": ("recommend, 1 product, new body", "0.2"),
+        "batch50_10charts_ms": ("recommend_batch, 50 products / 10 charts", "5.0"),
+        "batch50_50charts_ms": ("recommend_batch, 50 products / 50 charts", "5.0"),
+    }
+    rows = [
+        [names[k][0], results[k]["min"], results[k]["p50"], results[k]["p95"], names[k][1]] for k in names
+    ]
+    load = os.getloadavg()[0]
+    print_table(
+        f"Sizing latency, in-process (ms); 1-min load average {load:.1f} on {os.cpu_count()} cores",
+        ["call", "min", "p50", "p95", "target"],
+        rows,
+    )
+    write_report("sizing", {"repeat": args.repeat, "load_average_1min": load, **results})
+
+
+if __name__ == "__main__":
+    main()
