@@ -202,8 +202,8 @@ class _Plan:
 def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
     key = (group, sex)
     cached = chart.plans.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, _Plan):
+        return cached
     n = len(chart.dimensions)
     group_weights = GROUP_WEIGHTS.get(group, GROUP_WEIGHTS["top"])
     weights, ease, girth = np.zeros(n), np.zeros(n), np.zeros(n)
