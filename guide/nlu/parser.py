@@ -126,6 +126,7 @@ _SIZE_PATTERNS = (
     re.compile(rf"(?<![a-z]){_LETTER}\s*(?:码|号|size)"),
     re.compile(r"(?<![\d.])(\d{2,3}/\d{2,3}[a-cy]?)(?![\d])"),
     re.compile(r"(?<![\d.])(\d{2,3})\s*码"),
+    re.compile(rf"(?<![a-z]){_LETTER}\s+(?:in stock|available)"),
     re.compile(r"(?<![a-z])(xxs|xs|xl|xxl|xxxl|[2-6]xl)(?![a-z])"),
     re.compile(r"(小号|中号|大号|加加大|加大)(?!码)"),
 )

@@ -1,0 +1,85 @@
+"""Every reply kind renders in both languages, reads naturally and never carries merchant markup."""
+
+from __future__ import annotations
+
+import pytest
+
+from guide.dialogue import Dialogue, DialogueState, Turn
+from guide.nlu import parse
+from guide.replies import ReplyRenderer, constraint_phrases, money, relaxation_phrase
+from tests.guide.fakes import FakeSearch, demo_products, fake_advisor, product
+
+SCRIPT = [
+    ("I want clothes", "clarify"),
+    ("dresses, not red, under 500", "results"),
+    ("show more", "results"),
+    ("show more", "no_more"),
+    ("cheaper", "results"),
+    ("compare the first two", "compare"),
+    ("is the first one cotton?", "answer"),
+    ("what material is the second one?", "answer"),
+    ("how much is the first one?", "answer"),
+    ("does the first one have L in stock?", "answer"),
+    ("what size should I get?", "ask_body"),
+    ("165cm 50kg", "sizes"),
+    ("down jackets under 500", "relaxed"),
+    ("help", "help"),
+    ("thanks", "greeting"),
+    ("start over", "reset"),
+    ("165cm 50kg", "body_noted"),
+    ("jeans, not black, not blue, not white, not red, not green, not pink, not navy", "no_results"),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_reply_kind_renders(lang: str) -> None:
+    search = FakeSearch(
+        [
+            *demo_products(),
+            product(
+                "X1",
+                "<b>Bold</b> & <img src=x onerror=alert(1)>",
+                150,
+                category="dress",
+                color="white",
+                material="cotton",
+            ),
+        ]
+    )
+    dialogue = Dialogue(search, fake_advisor, page_size=4)
+    renderer = ReplyRenderer()
+    state = DialogueState()
+    kinds = []
+    for message, kind in SCRIPT:
+        parsed = parse(message)
+        parsed.lang = lang
+        turn: Turn = dialogue.turn(state, parsed)
+        state = turn.state
+        text = renderer.render(turn)
+        kinds.append(turn.reply)
+        assert turn.reply == kind, message
+        assert text and "None" not in text and "<" not in text and "{" not in text, (message, text)
+        response = renderer.response("session-id", turn)
+        assert response.suggestions or kind in ("no_more",), message
+    assert len(set(kinds)) == len({kind for _, kind in SCRIPT})
+
+
+def test_phrases() -> None:
+    assert money(500, "CNY", "zh") == "500元" and money(500, "CNY", "en") == "¥500"
+    assert money(19.5, "USD", "en") == "$19.50"
+    assert relaxation_phrase("price_max", 600, "CNY", "zh") == "600元以内"
+    assert relaxation_phrase("price_max", 600, "CNY", "en") == "under ¥600"
+    assert relaxation_phrase("colors", ["red"], "CNY", "en") == "in red"
+    phrases = constraint_phrases(
+        {"price_max": 68.99, "exclude_colors": ["black"], "size_in_stock": "L"}, "CNY", "zh"
+    )
+    assert phrases == ["低于69元", "L码有货", "不要黑色"]
+
+
+def test_relaxed_reply_names_the_loosened_bound() -> None:
+    dialogue = Dialogue(FakeSearch(demo_products()), None)
+    renderer = ReplyRenderer()
+    zh = dialogue.turn(DialogueState(), parse("500以内的羽绒服"))
+    assert renderer.render(zh) == "没有500元以内的羽绒服，这些是700元以内的。"
+    en = dialogue.turn(DialogueState(), parse("down jackets under 500"))
+    assert renderer.render(en) == "No down jackets under ¥500; these are under ¥700."
