@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 from sklearn.linear_model import LinearRegression
 
 from sizing.body_model import DIMENSIONS, BodyEstimate, BodyModel, load_body_model
@@ -34,6 +35,7 @@ MODEL_LABELS = {
     "linear_age_bmi": "Baseline: linear (+ age, BMI)",
 }
 ECE_BINS = 10
+CV_FOLDS = 5
 LETTERS = ("XXS", "XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL", "5XL")
 
 
@@ -211,6 +213,55 @@ def evaluate(model: BodyModel, train: pd.DataFrame, test: pd.DataFrame) -> dict[
     return results
 
 
+def _interval_probabilities(chart: ParsedChart, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Vectorised size probabilities on a single-dimension chart (same maths as sizing.matching)."""
+    z = (chart.boundaries[0][None, :] - mean[:, None]) / sd[:, None]
+    cdf = np.concatenate([np.zeros((len(mean), 1)), ndtr(z), np.ones((len(mean), 1))], axis=1)
+    return np.diff(cdf, axis=1)
+
+
+def cross_validated_exact(frame: pd.DataFrame, folds: int = CV_FOLDS) -> dict[str, Any]:
+    """Exact accuracy (height + weight only) over K random folds of all ANSUR people, model retrained
+    per fold: a check that the held-out split's gains are not luck of the draw."""
+    rng = np.random.default_rng(SPLIT_SEED + 1)
+    fold_of = rng.integers(0, folds, len(frame))
+    summary: dict[str, Any] = {}
+    for sex in ("male", "female"):
+        charts = (gbt_tops_chart(sex), letter_chart(sex))
+        scores: dict[str, dict[str, list[float]]] = {c.chart_id: {m: [] for m in MODELS} for c in charts}
+        for fold in range(folds):
+            train, test = frame[fold_of != fold], frame[fold_of == fold]
+            test = test[test["sex"] == sex]
+            model = BodyModel().fit(train)
+            mean, sd = model.predict_moments(test, population="ansur")
+            predictions = {"body_model": (mean[:, 0], sd[:, 0])}
+            for name, features in (
+                ("linear_hw", ("height", "weight")),
+                ("linear_age_bmi", ("height", "weight", "age", "bmi")),
+            ):
+                baseline = Baseline.fit(train[train["sex"] == sex], features)
+                predictions[name] = (baseline.predict(test)[:, 0], np.full(len(test), baseline.sd[0]))
+            for chart in charts:
+                truth = true_size(chart, test["chest"].to_numpy(float))
+                for name, (chest_mean, chest_sd) in predictions.items():
+                    predicted = _interval_probabilities(chart, chest_mean, chest_sd).argmax(axis=1)
+                    scores[chart.chart_id][name].append(float((predicted == truth).mean()))
+        summary[sex] = {
+            chart_id: {
+                **{name: round(float(np.mean(values)), 4) for name, values in per_model.items()},
+                "gain_over_linear_hw_points": round(
+                    float(np.mean(per_model["body_model"]) - np.mean(per_model["linear_hw"])) * 100, 2
+                ),
+                "gain_fold_sd_points": round(
+                    float(np.std(np.array(per_model["body_model"]) - np.array(per_model["linear_hw"]))) * 100,
+                    2,
+                ),
+            }
+            for chart_id, per_model in scores.items()
+        }
+    return {"folds": folds, "by_sex": summary}
+
+
 def _targets(results: dict[str, Any]) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     for sex, block in results["sexes"].items():
@@ -261,6 +312,21 @@ def _markdown(report: dict[str, Any]) -> str:
                     f"{metrics['ece']:.3f} |"
                 )
             lines.append("")
+    cv = report["cross_validation"]
+    lines += [
+        f"## Robustness: {cv['folds']}-fold cross-validation, height + weight only (exact accuracy)",
+        "",
+        "| Sex | Chart | FitGuide | linear h+w | linear +age,BMI | gain (pts) | fold sd (pts) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for sex, per_chart in cv["by_sex"].items():
+        for chart_id, row in per_chart.items():
+            lines.append(
+                f"| {sex} | {chart_id} | {row['body_model']:.1%} | {row['linear_hw']:.1%} | "
+                f"{row['linear_age_bmi']:.1%} | {row['gain_over_linear_hw_points']:+.2f} | "
+                f"{row['gain_fold_sd_points']:.2f} |"
+            )
+    lines.append("")
     lines += ["## Targets", "", "| Check | Value | Met |", "|---|---|---|"]
     for check, outcome in report["targets"].items():
         lines.append(f"| {check} | {outcome['value']} | {'yes' if outcome['met'] else 'NO'} |")
@@ -349,9 +415,11 @@ def run(out_dir: Path, data_dir: Path, ansur_dir: Path = DEFAULT_ANSUR_DIR) -> d
     """Evaluate, print a table and write ansur.json, report.md and report.html (+ PNGs) into ``out_dir``."""
     started = time.perf_counter()
     model = load_body_model(data_dir)
-    train, test = split_ansur(load_ansur(ansur_dir))
+    people = load_ansur(ansur_dir)
+    train, test = split_ansur(people)
     results = evaluate(model, train, test)
     report: dict[str, Any] = {"split_seed": SPLIT_SEED, "results": results}
+    report["cross_validation"] = cross_validated_exact(people)
     report["targets"] = _targets(results)
     report["seconds"] = round(time.perf_counter() - started, 2)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -379,6 +447,13 @@ def _console_table(report: dict[str, Any]) -> str:
             m = block["mae_cm"][name]
             lines.append(f"{sex:7} {'MAE cm':18} {MODEL_LABELS[name][:34]:34} chest {m['chest']:.2f} waist "
                          f"{m['waist']:.2f} hip {m['hip']:.2f}")  # fmt: skip
+    for sex, per_chart in report["cross_validation"]["by_sex"].items():
+        for chart_id, row in per_chart.items():
+            lines.append(
+                f"cv {sex:7} {chart_id:18} exact ours {row['body_model']:.1%} "
+                f"linear h+w {row['linear_hw']:.1%} "
+                f"(+age,BMI {row['linear_age_bmi']:.1%}); gain {row['gain_over_linear_hw_points']:+.2f} pts"
+            )
     for check, outcome in report["targets"].items():
         lines.append(f"target {check}: {outcome['value']} {'met' if outcome['met'] else 'NOT MET'}")
     return "\n".join(lines)
