@@ -50,11 +50,33 @@ def dimensions_out(fits: tuple[DimensionFit, ...], garment: bool, lang: str) -> 
     return rows
 
 
+def key_fit(match: SizeMatch) -> DimensionFit | None:
+    """The dimension that weighs most for this product."""
+    return max(match.dimensions, key=lambda fit: fit.weight, default=None)
+
+
+def beyond_range(match: SizeMatch) -> str | None:
+    """'largest' when even the largest size is tight, 'smallest' when even the smallest is loose."""
+    key = key_fit(match)
+    if key is None:
+        return None
+    if match.index == len(match.chart.sizes) - 1 and key.verdict == "tight":
+        return "largest"
+    if match.index == 0 and key.verdict == "loose":
+        return "smallest"
+    return None
+
+
 def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
-    """Neighbouring sizes with real probability, each with its trade-off."""
+    """Neighbouring sizes with real probability, each with its trade-off (never one that fits worse
+    in the direction the recommended size already misses)."""
     options = []
     best = match.index
+    key = key_fit(match)
+    verdict = key.verdict if key else "good"
     for index in (best - 1, best + 1):
+        if (index < best and verdict == "tight") or (index > best and verdict == "loose"):
+            continue
         if 0 <= index < len(match.chart.sizes) and match.probabilities[index] >= ALTERNATIVE_MIN_PROBABILITY:
             size = match.chart.sizes[index]
             larger = index > best
@@ -96,11 +118,16 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
     """(explanation, one-line fit summary for a product card)."""
     size, percent = match.size, round(match.confidence * 100)
     garment = match.chart.kind == "garment"
-    key = max(match.dimensions, key=lambda fit: fit.weight, default=None)
+    key = key_fit(match)
+    edge = beyond_range(match)
     parts: list[str] = []
     if lang == "zh":
         summary = f"建议 {size} · {VERDICT_LABELS[key.verdict] if key else '合适'}（{percent}%）"
         parts.append(f"推荐 {size} 码（把握 {percent}%）。")
+        if edge == "largest":
+            parts.append(f"{size} 已是最大码，可能仍然偏紧。")
+        elif edge == "smallest":
+            parts.append(f"{size} 已是最小码，可能仍然偏大。")
         if key is not None:
             label = dimension_label(key.dimension, "zh")
             if garment:
@@ -122,6 +149,10 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
         return "".join(parts), summary
     summary = f"{size} · {key.verdict if key else 'good'} fit ({percent}%)"
     parts.append(f"{size} is the best match ({percent}% likely).")
+    if edge == "largest":
+        parts.append("It is the largest size and may still be tight.")
+    elif edge == "smallest":
+        parts.append("It is the smallest size and may still be loose.")
     if key is not None:
         label = dimension_label(key.dimension, "en")
         if garment:

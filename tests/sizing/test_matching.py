@@ -140,3 +140,15 @@ def test_tiny_changes_flip_a_size_only_when_it_was_close(
         ranked = np.sort(before.probabilities)[::-1]
         assert ranked[0] - ranked[1] < 0.1
         assert before.close_call
+
+
+def test_body_beyond_the_largest_size_is_told_honestly(body_model: BodyModel) -> None:
+    from sizing.explain import alternatives, explanation
+
+    result = match(BODY_TOPS, vector(body_model, "male", 185, 110, chest=116.0), "top")
+    assert result.size == "3XL"
+    text, summary = explanation(result, "en", estimated_from_basics=False)
+    assert "largest size and may still be tight" in text
+    assert "tight" in summary
+    assert all(option.direction == "larger" for option in alternatives(result, "en"))
+    assert "最大码" in explanation(result, "zh", estimated_from_basics=False)[0]
