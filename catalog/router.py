@@ -26,9 +26,8 @@ DryRun = Annotated[bool, Query(description="Validate and report without storing 
 Mode = Annotated[
     str,
     Query(
-        description="upsert: replace the skus/charts in the file, keep the rest; replace: the file becomes "
-        "the whole catalog.",
-        pattern="^(upsert|replace)$",
+        description="upsert: replace the skus/charts in the file, keep the rest; "
+        "replace: the file becomes the whole catalog."
     ),
 ]
 

@@ -280,3 +280,13 @@ def test_bad_demo_files_leave_no_half_made_merchant(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client, client.app.state.db.session() as session:  # type: ignore[attr-defined]
         assert session.get(Merchant, "demo") is None
     assert not (settings.var_dir / "demo-merchant-key.txt").exists()
+
+
+def test_unknown_mode_is_a_bilingual_422(client: TestClient, merchant: dict[str, str]) -> None:
+    response = client.post(
+        "/api/merchant/products?mode=merge",
+        json=[{"sku": "A", "title": "t", "price": 1}],
+        headers={"Authorization": merchant["auth"], "Accept-Language": "zh"},
+    )
+    assert response.status_code == 422 and response.json()["error"] == "bad_mode"
+    assert "upsert" in response.json()["detail"] and "必须" in response.json()["detail"]

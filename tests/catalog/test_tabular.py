@@ -181,3 +181,13 @@ def test_blank_header_cells_without_data_are_ignored() -> None:
     table = read_csv(b"sku,title,,\nA,Tee,,\nB,Shirt,,x\n")
     assert table.columns == ["sku", "title", "column 4"]
     assert table.rows[1].values == {"sku": "B", "title": "Shirt", "column 4": "x"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(st.binary(max_size=300), st.binary(max_size=300).map(lambda b: b"PK\x03\x04" + b)),
+    st.sampled_from(["f.csv", "f.xlsx", "f.json", None]),
+)
+def test_any_upload_raises_only_domain_errors(data: bytes, filename: str | None) -> None:
+    with contextlib.suppress(FitGuideError):
+        read_table(data, filename=filename, limits=UploadLimits(max_rows=20))
