@@ -290,3 +290,13 @@ def test_unknown_mode_is_a_bilingual_422(client: TestClient, merchant: dict[str,
     )
     assert response.status_code == 422 and response.json()["error"] == "bad_mode"
     assert "upsert" in response.json()["detail"] and "必须" in response.json()["detail"]
+
+
+def test_multipart_without_a_file_field(client: TestClient, merchant: dict[str, str]) -> None:
+    response = client.post(
+        "/api/merchant/products",
+        data={"other": "x"},
+        files={"upload": ("p.csv", "sku\n")},
+        headers={"Authorization": merchant["auth"]},
+    )
+    assert response.status_code == 422 and response.json()["error"] == "missing_file"

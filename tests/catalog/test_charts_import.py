@@ -169,3 +169,13 @@ def test_monotonic_check_names_the_breaking_row() -> None:
     result = parse("chart_id,size,chest,waist\nc,S,84-88,70-74\nc,M,88-92,68-72\nc,L,92-96,78-82\n")
     assert [(i.row, i.column, i.code) for i in result.issues] == [(3, "waist", "not_monotonic")]
     assert result.charts == []
+
+
+def test_chart_id_and_size_count_limits() -> None:
+    result = parse("chart_id,size,chest\n" + "x" * 200 + ",M,88\n")
+    assert [i.code for i in result.issues] == ["bad_chart_id"]
+    rows = "".join(f"c,{30 + i},{60 + i}\n" for i in range(61))
+    result = parse("chart_id,size,waist\n" + rows)
+    assert [i.code for i in result.issues] == ["too_many_sizes"]
+    result = parse("chart_id,size,chest\nc," + "L" * 40 + ",88\n")
+    assert [i.code for i in result.issues] == ["bad_size"]

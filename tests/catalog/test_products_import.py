@@ -154,3 +154,12 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_price_formats(raw: str, price: float, currency: str) -> None:
     result = parse(f'sku,title,price\nA,Tee,"{raw}"\n')
     assert (result.products[0].price, result.products[0].currency) == (price, currency)
+
+
+@pytest.mark.parametrize(
+    ("row", "code", "column"),
+    [("A\tB,Tee,9,S", "bad_sku", "sku"), ("A,Tee,9," + "X" * 40, "bad_size", "sizes")],
+)
+def test_sku_and_size_label_shape(row: str, code: str, column: str) -> None:
+    result = parse(f'sku,title,price,sizes\n"{row.split(",")[0]}",{",".join(row.split(",")[1:])}\n')
+    assert [(i.code, i.column) for i in result.issues] == [(code, column)]

@@ -244,3 +244,12 @@ def test_chart_replace_in_same_import_with_products(database: Database, shop: st
         assert [
             c.chart_id for c in session.scalars(select(SizeChart).where(SizeChart.merchant_id == shop))
         ] == ["new"]
+
+
+def test_issue_list_is_capped_with_a_summary(database: Database, shop: str) -> None:
+    text = "sku,title,price\n" + "".join(f"S{i},Tee,free\n" for i in range(1500))
+    with pytest.raises(InvalidInput) as info:
+        import_catalog(database, shop, products=products(text))
+    assert len(info.value.issues) == 1001
+    assert info.value.issues[-1].code == "more_issues" and info.value.issues[-1].value == 500
+    assert "1500" in info.value.message

@@ -191,3 +191,17 @@ def test_blank_header_cells_without_data_are_ignored() -> None:
 def test_any_upload_raises_only_domain_errors(data: bytes, filename: str | None) -> None:
     with contextlib.suppress(FitGuideError):
         read_table(data, filename=filename, limits=UploadLimits(max_rows=20))
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "code"),
+    [
+        (b"  \n\n", "p.csv", "empty_file"),
+        (b"\xd0\xcf\x11\xe0 old", "p.xls", "unsupported_format"),
+        (b"sku,title\nA," + b"x" * 100_001 + b"\n", "p.csv", "bad_csv"),
+    ],
+)
+def test_whole_file_error_kinds(data: bytes, filename: str, code: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        read_table(data, filename=filename)
+    assert info.value.code == code and info.value.message and info.value.message_zh
