@@ -196,6 +196,11 @@ class BrowserPage:
     page: Any
     dialogs: list[str]
     errors: list[str]
+    console_errors: list[str] = field(default_factory=list)
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [message for message in self.console_errors if "Content Security Policy" in message]
 
     def shot(self, name: str, full_page: bool = False) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -215,7 +220,12 @@ def _open_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, BrowserPage
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, BrowserPage(page, dialogs, errors)
+    opened = BrowserPage(page, dialogs, errors)
+    page.on(
+        "console",
+        lambda message: opened.console_errors.append(message.text) if message.type == "error" else None,
+    )
+    return context, opened
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ def test_upload_errors_at_their_rows_then_a_clean_import(
     expect(page).to_have_url(f"{live_server.url}/console/login")
     assert desktop.dialogs == [], desktop.dialogs
     assert desktop.errors == [], desktop.errors
+    assert desktop.csp_violations == [], desktop.csp_violations
 
 
 def test_console_on_a_phone(mobile: BrowserPage, live_server: LiveServer) -> None:

@@ -119,6 +119,7 @@ def test_english_conversation_sizes_cheaper_and_fit_view(
     expect(page.locator(".fg-panel")).to_be_hidden()
     expect(page.locator(".fg-launcher")).to_be_focused()
     assert desktop.dialogs == [] and desktop.errors == []
+    assert desktop.csp_violations == [], desktop.csp_violations  # the demo page's CSP has no 'unsafe-inline'
 
 
 def test_chinese_conversation_and_language_switch(desktop: BrowserPage, live_server: LiveServer) -> None:

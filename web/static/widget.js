@@ -329,8 +329,9 @@
   /* ---------------------------------------------------------------- build the shadow UI */
 
   var host = document.createElement("fitguide-widget");
-  host.setAttribute("style", "all: initial !important; position: fixed !important; z-index: 2147483000 !important;" +
-    " right: 0 !important; bottom: 0 !important; display: block !important; width: 0 !important; height: 0 !important;");
+  // CSSOM, not a style attribute: host pages with a strict CSP (no 'unsafe-inline') allow this.
+  host.style.cssText = "all: initial !important; position: fixed !important; z-index: 2147483000 !important;" +
+    " right: 0 !important; bottom: 0 !important; display: block !important; width: 0 !important; height: 0 !important;";
   var root = host.attachShadow({ mode: "open" });
   var sheetUrl = API_BASE + "static/widget.css";
   applyStyles(root);
@@ -385,7 +386,8 @@
   panel.appendChild(sizeView);
   panel.appendChild(fitView);
   // Hidden until widget.css loads (its `display: block !important` wins), so nothing flashes unstyled.
-  var frame = el("div", { class: "fg-root", lang: state.lang, style: "display: none" }, [panel, launcher]);
+  var frame = el("div", { class: "fg-root", lang: state.lang }, [panel, launcher]);
+  frame.style.display = "none";
   root.appendChild(frame);
 
   composer.addEventListener("submit", function (event) {
