@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import catalog.router
 import guide.router
+import sizing.feedback_router
 import sizing.router
 from fitguide.db import Database
 from fitguide.logging import configure_logging
@@ -37,9 +38,15 @@ def _load_resources(app: FastAPI, settings: Settings) -> None:
 
         ensure_demo_merchant(database, settings)
     from sizing.body_model import load_body_model
+    from sizing.feedback import build_fit_adjuster
     from sizing.service import SizingService
 
-    app.state.sizing = SizingService(load_body_model(settings.data_dir), database)
+    # Learning from returns: per-product offsets fitted on each merchant's feedback, refit on new feedback.
+    app.state.fit_adjuster = build_fit_adjuster(database)
+    app.state.catalog_listeners.append(app.state.fit_adjuster.invalidate)
+    app.state.sizing = SizingService(
+        load_body_model(settings.data_dir), database, fit_adjuster=app.state.fit_adjuster
+    )
     app.state.catalog_listeners.append(app.state.sizing.invalidate)
     app.state.components["sizing_model"] = True
     from guide.embedding import build_embedder
@@ -101,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(catalog.router.router)
     app.include_router(sizing.router.router)
+    app.include_router(sizing.feedback_router.router)
     app.include_router(guide.router.router)
     app.include_router(pages.router)
     app.include_router(console.router)
