@@ -24,7 +24,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": request_id_var.get(),
+            "request_id": redact(request_id_var.get()),  # client-supplied: may carry anything
             "msg": redact(record.getMessage()),
         }
         extra = getattr(record, "fields", None)
