@@ -20,7 +20,7 @@ from typing import Any
 from catalog import taxonomy
 from catalog.columns import chart_field, measurement_column
 from catalog.tabular import Table
-from catalog.values import canonical_term, drop_shadowed, make_issue, text
+from catalog.values import canonical_term, drop_shadowed, make_issue, no_rows_issue, text
 from fitguide.errors import Issue
 from sizing.size_systems import LETTER_ORDER, normalize_size_label, parse_haoxing, size_sort_key
 
@@ -397,6 +397,8 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
     """Group rows into charts by chart_id and validate each; ``defaults`` are form/query chart fields."""
     mapped = map_chart_columns(table.columns)
     issues = list(table.issues) + mapped.issues
+    if not table.rows:
+        issues.append(no_rows_issue())
     default_values: dict[str, Any] = {}
     for name, raw in (defaults or {}).items():
         if name in CHART_FIELDS and raw is not None and raw != "":

@@ -25,6 +25,7 @@ from catalog.values import (
     drop_shadowed,
     is_http_url,
     make_issue,
+    no_rows_issue,
     parse_currency,
     parse_price,
     split_list,
@@ -226,6 +227,8 @@ def parse_products(table: Table) -> ParsedProducts:
     """Every row to a ProductInput; rows with any problem are left out and their issues returned."""
     fields, attribute_columns, issues = map_product_columns(table.columns)
     issues = list(table.issues) + issues
+    if not table.rows:
+        issues.append(no_rows_issue())
     unknown = UnknownValues()
     column_of = {name: column for column, name in fields.items()}
     products: list[ProductInput] = []
@@ -260,7 +263,7 @@ def parse_products(table: Table) -> ParsedProducts:
                 value = None
             data[name] = value
         for name in ("sku", "title"):
-            if not data[name] and fields and name in column_of:
+            if not text(values.get(name)) and name in column_of:
                 bad("required", name, None, f"'{name}' is required.", f"“{name}”为必填项。")
         sku = data["sku"]
         if sku:

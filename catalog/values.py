@@ -140,3 +140,10 @@ def drop_shadowed(issues: list[Issue]) -> list[Issue]:
     """A formula cell is reported once as 'formula', not again as a missing value."""
     formulas = {(i.row, i.column) for i in issues if i.code == "formula"}
     return [i for i in issues if not (i.code == "required" and (i.row, i.column) in formulas)]
+
+
+def no_rows_issue() -> Issue:
+    """An upload without data is refused: in replace mode it would silently empty the catalog."""
+    return make_issue(
+        "no_rows", None, None, None, "The file has a header but no data rows.", "文件只有表头，没有数据行。"
+    )

@@ -163,3 +163,8 @@ def test_price_formats(raw: str, price: float, currency: str) -> None:
 def test_sku_and_size_label_shape(row: str, code: str, column: str) -> None:
     result = parse(f'sku,title,price,sizes\n"{row.split(",")[0]}",{",".join(row.split(",")[1:])}\n')
     assert [(i.code, i.column) for i in result.issues] == [(code, column)]
+
+
+def test_header_only_file_is_refused() -> None:
+    assert [i.code for i in parse("sku,title,price\n").issues] == ["no_rows"]
+    assert "no_rows" in [i.code for i in parse_products(table_from_json([])).issues]
