@@ -29,6 +29,13 @@ from catalog.tabular import Table, read_table
 from fitguide.db import Database
 from fitguide.errors import FitGuideError, Issue, NotFound
 from fitguide.settings import Settings
+from sizing.feedback import (
+    FeedbackFitAdjuster,
+    fit_insights,
+    rows_from_table,
+    submit_feedback,
+    validate_lines,
+)
 from web.deps import AppSettings, DatabaseDep, SessionDep
 from web.pages import templates
 from web.security import (
@@ -410,7 +417,9 @@ async def upload_preview(
     summary: dict[str, Any] = {}
     try:
         table = read_table(data, filename=upload.filename, list_key=_LIST_KEYS[kind])
-        summary = _run(kind, database, settings, console.merchant.id, data, upload.filename, dry_run=True)
+        summary = _run(
+            request, kind, database, settings, console.merchant.id, data, upload.filename, dry_run=True
+        )
     except FitGuideError as error:
         issues = [issue.as_dict() for issue in error.issues] or [Issue(reason=error.message).as_dict()]
     issues = issues or list(summary.get("issues", []))
@@ -455,7 +464,14 @@ def upload_import(
         return _render(request, "upload.html", {**base, "error": message}, console, 410)
     try:
         summary = _run(
-            kind, database, settings, console.merchant.id, path.read_bytes(), path.name, dry_run=False
+            request,
+            kind,
+            database,
+            settings,
+            console.merchant.id,
+            path.read_bytes(),
+            path.name,
+            dry_run=False,
         )
     except FitGuideError as error:
         issues = [issue.as_dict() for issue in error.issues] or [Issue(reason=error.message).as_dict()]
@@ -484,10 +500,15 @@ def insights_page(request: Request, session: SessionDep, console: Console) -> Re
 
 # ---------------------------------------------------------------- glue to the catalog and sizing services
 
-_LIST_KEYS = {"products": "products", "charts": "charts", "feedback": "feedback"}
+_LIST_KEYS = {"products": "products", "charts": "charts", "feedback": "lines"}
+
+
+def _fit_adjuster(request: Request) -> FeedbackFitAdjuster | None:
+    return getattr(request.app.state, "fit_adjuster", None)
 
 
 def _run(
+    request: Request,
     kind: str,
     database: Database,
     settings: Settings,
@@ -498,6 +519,14 @@ def _run(
 ) -> dict[str, Any]:
     """Hand an upload to its domain service (the same functions the HTTP API uses); a summary dict back."""
     limits = catalog_service.limits_for(settings)
+    if kind == "feedback":
+        rows = rows_from_table(read_table(data, filename=filename, limits=limits, list_key="lines"))
+        if dry_run:
+            with database.session() as session:
+                lines, repeats = validate_lines(session, merchant_id, rows)
+                session.rollback()
+            return {"feedback": {"lines": len(lines), "repeated": repeats}}
+        return {"feedback_report": submit_feedback(database, merchant_id, rows, _fit_adjuster(request))}
     if kind == "products":
         products = catalog_service.parse_product_upload(data, filename=filename, limits=limits)
         report = catalog_service.import_catalog(database, merchant_id, products=products, dry_run=dry_run)
@@ -509,5 +538,23 @@ def _run(
     return report.as_dict()
 
 
+_FLAG_LABELS = {"runs_small": "Runs small", "runs_large": "Runs large"}
+
+
 def _fit_insights(request: Request, session: Session, merchant_id: str) -> list[dict[str, Any]]:
-    return []
+    """Products with fit feedback, flagged ones first, shaped for the insights table."""
+    adjuster = _fit_adjuster(request)
+    if adjuster is None:
+        return []
+    rows = []
+    for item in fit_insights(session, merchant_id, adjuster)["products"]:
+        flag = item.get("flag")
+        rows.append(
+            {
+                **item,
+                **item["counts"],
+                "direction": {"runs_small": "small", "runs_large": "large"}.get(flag or "", "none"),
+                "direction_label": _FLAG_LABELS.get(flag or "", "True to size" if item["n"] else ""),
+            }
+        )
+    return rows

@@ -24,6 +24,10 @@ CLEAN_CSV = (
     "N-2,Linen trousers,149,S|M,S:1|M:1,tops\n"
 )
 
+FEEDBACK_CSV = b"id,sku,size,outcome\n" + b"".join(
+    f"r{i},SH-2,M,{'too_small' if i % 8 else 'kept'}\n".encode() for i in range(40)
+)
+
 
 def sign_in(page: Any, live_server: LiveServer, key: str) -> None:
     page.goto(f"{live_server.url}/console")
@@ -92,8 +96,18 @@ def test_upload_errors_at_their_rows_then_a_clean_import(
     expect(page.locator(".sku-list")).to_contain_text("N-1")
     desktop.shot("26-console-chart")
 
-    page.get_by_role("link", name="Fit insights").click()
+    # Order outcomes: most buyers of SH-2 found it too small, so it is flagged as running small.
+    page.get_by_role("link", name="Fit feedback file").click()
+    page.locator("#file").set_input_files(
+        {"name": "returns.csv", "mimeType": "text/csv", "buffer": FEEDBACK_CSV}
+    )
+    page.get_by_role("button", name="Check file").click()
+    expect(page.locator(".alert-ok")).to_contain_text("40")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".alert-ok")).to_contain_text("Received")
+    page.get_by_role("link", name="View fit insights").click()
     expect(page.locator("h1")).to_have_text("Fit insights")
+    expect(page.locator("tr", has_text="SH-2").locator(".tag")).to_have_text("Runs small")
     desktop.shot("27-console-insights")
 
     page.get_by_role("button", name="Sign out").click()

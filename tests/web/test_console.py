@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -259,3 +260,33 @@ def test_products_list_pages(client: TestClient, merchant: dict[str, str]) -> No
     assert "Page 1 of 2" in first and "P000" in first and "P059" not in first
     assert "P059" in second
     assert "P007" in client.get("/console/products?q=p007").text
+
+
+def _import(client: TestClient, token: str, kind: str, body: bytes) -> Any:
+    preview = upload(client, token, kind, f"{kind}.csv", body)
+    assert preview.status_code == 200, preview.text
+    upload_token = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
+    return client.post(f"/console/upload/{kind}/import", data={"csrf_token": token, "token": upload_token})
+
+
+def test_feedback_upload_and_fit_insights(client: TestClient, merchant: dict[str, str]) -> None:
+    token = sign_in(client, merchant["key"])
+    _import(
+        client,
+        token,
+        "charts",
+        b"chart_id,name,category,kind,size,chest\n"
+        b"tees,Tees,tshirt,body,S,82-86\ntees,Tees,tshirt,body,M,86-90\ntees,Tees,tshirt,body,L,90-94\n",
+    )
+    _import(client, token, "products", b"sku,title,price,sizes,size_chart\nT1,Snug tee,10,S|M|L,tees\n")
+    bad = upload(client, token, "feedback", "feedback.csv", b"id,sku,size,outcome\n1,T1,M,maybe\n")
+    assert bad.status_code == 422
+    assert re.search(r'<tr id="row-2".*?cell-error', bad.text, re.S)
+    lines = "".join(f"{i},T1,M,too_small\n" for i in range(30)).encode()
+    done = _import(client, token, "feedback", b"id,sku,size,outcome\n" + lines)
+    assert done.status_code == 200, done.text
+    assert "<strong>30</strong> new" in done.text
+    insights = client.get("/console/insights")
+    assert insights.status_code == 200
+    assert "<code>T1</code>" in insights.text
+    assert "Runs small" in insights.text
