@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from catalog.models import ChatSession
 from fitguide.db import Database
@@ -30,25 +30,31 @@ class SessionStore:
         """The stored state, or None when the session is unknown, expired or another merchant's."""
         now = now or datetime.now(UTC)
         with self.database.session() as session:
-            row = session.get(ChatSession, session_id)
-            if row is None or row.merchant_id != merchant_id or _aware(row.expires_at) <= now:
-                return None
-            return dict(row.state or {})
+            row = session.execute(
+                select(ChatSession.merchant_id, ChatSession.state, ChatSession.expires_at).where(
+                    ChatSession.id == session_id
+                )
+            ).first()
+        if row is None or row.merchant_id != merchant_id or _aware(row.expires_at) <= now:
+            return None
+        return dict(row.state or {})
 
     def save(
         self, merchant_id: str, session_id: str, state: dict[str, Any], now: datetime | None = None
     ) -> None:
+        """Store the state and push the expiry out: one UPDATE for a known session, else an INSERT."""
         now = now or datetime.now(UTC)
+        values = {"state": state, "updated_at": now, "expires_at": now + self.ttl}
         with self.database.session() as session:
-            row = session.get(ChatSession, session_id)
-            if row is None:
-                row = ChatSession(id=session_id, merchant_id=merchant_id)
-                session.add(row)
-            elif row.merchant_id != merchant_id:
-                raise ValueError("session id belongs to another merchant")
-            row.state = state
-            row.updated_at = now
-            row.expires_at = now + self.ttl
+            updated = session.execute(
+                update(ChatSession)
+                .where(ChatSession.id == session_id, ChatSession.merchant_id == merchant_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(updated, "rowcount", 0):
+                # A new id (a taken id of another merchant fails here on the primary key).
+                session.add(ChatSession(id=session_id, merchant_id=merchant_id, **values))
 
     def purge_expired(self, now: datetime | None = None) -> int:
         now = now or datetime.now(UTC)
