@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from catalog.charts_import import DIMENSION_ORDER, ChartInput, ParsedCharts, parse_charts
@@ -339,16 +339,19 @@ def _write_products(
         done += len(ids)
         if progress:
             progress("store products", done, total)
-    product_ids: dict[str, int] = {}
-    for skus in _chunks(change):
-        rows = [{"id": stored[sku][0], **_product_values(products[sku], merchant_id)} for sku in skus]
-        for row in rows:
-            row.pop("merchant_id")
-        session.execute(update(Product), rows)
-        product_ids.update({sku: stored[sku][0] for sku in skus})
-        done += len(skus)
-        if progress:
-            progress("store products", done, total)
+    product_ids: dict[str, int] = {sku: stored[sku][0] for sku in change}
+    if _is_postgres(session) and change:
+        _update_by_copy(
+            session, [{"id": stored[sku][0], **_product_values(products[sku], merchant_id)} for sku in change]
+        )
+        done += len(change)
+    else:
+        for skus in _chunks(change):
+            rows = [{"id": stored[sku][0], **_product_values(products[sku], merchant_id)} for sku in skus]
+            session.execute(update(Product), rows)
+            done += len(skus)
+            if progress:
+                progress("store products", done, total)
     if _is_postgres(session) and create:
         _copy_rows(session, "products", [_product_values(products[sku], merchant_id) for sku in create])
         created = set(create)
@@ -389,6 +392,19 @@ def _copy_rows(session: Session, table: str, rows: list[dict[str, Any]]) -> None
             copy.write_row(
                 [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row.values()]
             )
+
+
+def _update_by_copy(session: Session, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY the new values into a temporary table, then one UPDATE ... FROM joins on id."""
+    session.execute(
+        text("CREATE TEMP TABLE product_updates ON COMMIT DROP AS SELECT * FROM products WITH NO DATA")
+    )
+    _copy_rows(session, "product_updates", rows)
+    assignments = ", ".join(f"{column} = u.{column}" for column in rows[0] if column != "id")
+    session.execute(
+        text(f"UPDATE products SET {assignments} FROM product_updates u WHERE products.id = u.id")
+    )
+    session.execute(text("DROP TABLE product_updates"))
 
 
 def _insert_variants(session: Session, rows: list[dict[str, Any]]) -> None:
