@@ -300,3 +300,30 @@ def test_multipart_without_a_file_field(client: TestClient, merchant: dict[str, 
         headers={"Authorization": merchant["auth"]},
     )
     assert response.status_code == 422 and response.json()["error"] == "missing_file"
+
+
+def test_concurrent_http_uploads_serialise(client: TestClient, merchant: dict[str, str]) -> None:
+    import threading
+
+    headers = {"Authorization": merchant["auth"]}
+    files = {
+        name: "sku,title,price\n" + "".join(f"{name}-{i},{name} {i},9\n" for i in range(400))
+        for name in ("A", "B")
+    }
+    statuses: list[int] = []
+
+    def upload(name: str) -> None:
+        response = client.post(
+            "/api/merchant/products?mode=replace", files={"file": ("p.csv", files[name])}, headers=headers
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=upload, args=(name,)) for name in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]
+    listing = client.get("/api/merchant/products?limit=500", headers=headers).json()
+    prefixes = {item["sku"].split("-")[0] for item in listing["items"]}
+    assert listing["total"] == 400 and len(prefixes) == 1
