@@ -26,12 +26,13 @@ def search_products(
     """(total matching, one page) with a case-insensitive substring filter on sku, titles and brand."""
     condition = Product.merchant_id == merchant_id
     if q:
-        pattern = f"%{q.strip().lower()}%"
+        needle = q.strip().lower()
+        # autoescape: a '%' or '_' typed by the merchant is matched literally.
         condition = condition & or_(
-            func.lower(Product.sku).like(pattern),
-            func.lower(Product.title).like(pattern),
-            func.lower(func.coalesce(Product.title_zh, "")).like(pattern),
-            func.lower(func.coalesce(Product.brand, "")).like(pattern),
+            func.lower(Product.sku).contains(needle, autoescape=True),
+            func.lower(Product.title).contains(needle, autoescape=True),
+            func.lower(func.coalesce(Product.title_zh, "")).contains(needle, autoescape=True),
+            func.lower(func.coalesce(Product.brand, "")).contains(needle, autoescape=True),
         )
     total = session.scalar(select(func.count()).select_from(Product).where(condition)) or 0
     page = session.scalars(

@@ -253,3 +253,15 @@ def test_issue_list_is_capped_with_a_summary(database: Database, shop: str) -> N
     assert len(info.value.issues) == 1001
     assert info.value.issues[-1].code == "more_issues" and info.value.issues[-1].value == 500
     assert "1500" in info.value.message
+
+
+def test_search_products_matches_literally_and_pages(database: Database, shop: str) -> None:
+    load_demo_like(database, shop)
+    import_catalog(database, shop, products=products("sku,title,price\nP-1,100% cotton tee,9\n"))
+    with database.session() as session:
+        total, page = queries.search_products(session, shop, "100%")
+        assert (total, [p.sku for p in page]) == (1, ["P-1"])
+        assert queries.search_products(session, shop, "%")[0] == 1
+        assert queries.search_products(session, shop, "条纹")[0] == 1
+        total, page = queries.search_products(session, shop, None, offset=1, limit=2)
+        assert total == 4 and [p.sku for p in page] == ["P-1", "TEE-1"]
