@@ -88,6 +88,9 @@ def replace_chinese_numerals(text: str) -> str:
         following = text[match.end() : match.end() + 1]
         if run in ("一", "两", "俩") and following in _WORD_AFTER_ONE:
             return run
+        # 七分裤, 五分袖: a garment length, not a quantity.
+        if len(run) == 1 and text[match.end() : match.end() + 2] in ("分裤", "分袖"):
+            return run
         # 万 alone (万一, 千万) is a word, not a quantity.
         if run in ("万", "千", "百", "千万"):
             return run

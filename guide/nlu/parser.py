@@ -499,8 +499,9 @@ def _apply_terms(text: _Text, original: str, slots: Slots, brands: tuple[str, ..
                 "occasion": slots.occasions,
                 "season": slots.seasons,
             }[hit.field]
-            if hit.value not in target:
-                target.append(hit.value)
+            for value in hit.value.split("|"):
+                if value not in target:
+                    target.append(value)
             if hit.field != "category":
                 # Only category words stay in place; the rest come back as labels (see parse).
                 drop.append((hit.start, hit.end))

@@ -70,7 +70,13 @@ _RELATIONS = {
 }
 
 _EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
-    "category": {"top": ("tops",), "tshirt": ("tshirt",), "trousers": ("裤",)},
+    "category": {
+        "top": ("tops",),
+        "tshirt": ("tshirt", "t shirt", "tee shirt", "t恤衫"),
+        "trousers": ("裤",),
+        # A polo is sold as a T-shirt by some shops and as a shirt by others: both categories.
+        "tshirt|shirt": ("polo", "polo shirt", "polo衫", "polo tee", "保罗衫"),
+    },
     "occasion": {
         "formal": ("for work", "to work", "interview", "面试", "职场"),
         "party": ("date night", "wedding", "婚礼", "年会"),

@@ -198,6 +198,21 @@ def test_occasion_season_and_categories() -> None:
     assert parse("jeans and a jacket").slots.categories == ["jeans", "jacket"]
 
 
+@pytest.mark.parametrize(
+    ("message", "categories"),
+    [
+        ("七分裤女", ["capris"]),
+        ("男士polo衫", ["tshirt", "shirt"]),
+        ("nike t shirt men", ["tshirt"]),
+        ("down jackets", ["down_jacket"]),
+        ("棉服", ["down_jacket"]),
+        ("西装外套", ["blazer"]),
+    ],
+)
+def test_category_words(message: str, categories: list[str]) -> None:
+    assert parse(message).slots.categories == categories
+
+
 def test_brands_come_from_the_merchant() -> None:
     slots = parse("Levi's jeans, not Lee", brands=("Levi's", "Lee")).slots
     assert slots.brands == ["Levi's"] and slots.exclude_brands == ["Lee"]
