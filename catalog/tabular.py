@@ -25,8 +25,6 @@ from fitguide.errors import InvalidInput, Issue, TooLarge
 XLSX_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 XLSX_MAX_ENTRIES = 2_000
 JSON_MAX_DEPTH = 6
-# CSV cells longer than this are not product data.
-CSV_FIELD_LIMIT = 100_000
 _DELIMITERS = (",", ";", "\t")
 
 
@@ -241,7 +239,7 @@ def read_csv(data: bytes, limits: UploadLimits | None = None) -> Table:
     if not first_line:
         raise _fail("The file is empty.", "文件为空。", "empty_file")
     delimiter = sniff_delimiter(first_line)
-    csv.field_size_limit(CSV_FIELD_LIMIT)
+    # csv's default field limit (128 KiB) is kept: it is process-wide state, and longer cells are not data.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         # Leading blank lines are skipped; the header is the first non-blank row.
