@@ -17,6 +17,7 @@ smaller argmax size, and a size flips only where two sizes' probabilities cross.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,17 +187,26 @@ def ease_for(dimension: str, chart: ParsedChart, group: str) -> float:
 
 @dataclass(frozen=True)
 class _Plan:
-    """Everything about matching one chart for one garment group and sex that does not depend on the body."""
+    """Everything about matching one chart for one garment group and sex that does not depend on the body.
 
-    weights: np.ndarray  # (K,) normalised; 0 for dimensions that only get a verdict
-    ease: np.ndarray  # (K,)
-    preference_shift: dict[str, np.ndarray]  # preference -> (K,) shift of the compared value
-    girth_mask: np.ndarray  # (K,) 1.0 where the fit adjuster's offset applies
-    length_position: int  # index of a derived garment length, or -1
-    length_ratio: float
-    active: np.ndarray  # (K,) bool
-    padded: np.ndarray  # (active K, S+1) boundaries with -inf/+inf ends
-    steps: np.ndarray  # (K,) typical size step
+    Per dimension k (python lists, for the per-dimension verdict loop): the body-vector position it reads,
+    a scale (a garment length is a share of height), an sd override, ease, weight. For the K_a dimensions
+    that decide probabilities ("rows", numpy): the same plus the boundaries padded with -inf/+inf.
+    """
+
+    source: list[int]
+    scale: list[float]
+    sd_override: list[float]  # nan = use the body's sd
+    ease: list[float]
+    weights: list[float]  # normalised; 0 for dimensions that only get a verdict
+    steps: list[float]  # typical size step, for the deciding dimension
+    row_source: np.ndarray  # (K_a,)
+    row_scale: np.ndarray
+    row_sd_override: np.ndarray
+    row_static: dict[str, np.ndarray]  # preference -> ease + preference shift, (K_a,)
+    row_girth: np.ndarray  # 1.0 where the fit adjuster's offset applies
+    row_weight: np.ndarray
+    padded: np.ndarray  # (K_a, S+1)
 
 
 def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
@@ -206,9 +216,9 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
         return cached
     n = len(chart.dimensions)
     group_weights = GROUP_WEIGHTS.get(group, GROUP_WEIGHTS["top"])
-    weights, ease, girth = np.zeros(n), np.zeros(n), np.zeros(n)
-    waist_factor = np.ones(n)
-    length_position, length_ratio = -1, 0.0
+    weights, ease, girth, waist_factor = np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n)
+    source = chart.dimension_index.astype(int).copy()
+    scale, sd_override = np.ones(n), np.full(n, np.nan)
     known = chart.discriminating.copy()
     for k, dimension in enumerate(chart.dimensions):
         if dimension == "length":
@@ -216,7 +226,7 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
             if ratio is None or chart.kind != "garment":
                 known[k] = False
                 continue
-            length_position, length_ratio = k, ratio
+            source[k], scale[k], sd_override[k] = _HEIGHT, ratio, LENGTH_SD
         weights[k] = group_weights.get(dimension, 0.0)
         ease[k] = ease_for(dimension, chart, group)
         if dimension in GIRTHS:
@@ -229,19 +239,26 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
         weights = np.where(usable, 1.0, 0.0)
     weights = np.where(usable, weights, 0.0)
     weights = weights / max(weights.sum(), 1e-9)
-    active = weights > 0
+    active = weights > 0 if len(chart.sizes) > 1 else np.zeros(n, dtype=bool)
     inf = np.full((int(active.sum()), 1), np.inf)
     centers = chart.center
+    steps = np.median(np.diff(centers, axis=1), axis=1) if centers.shape[1] > 1 else np.ones(n)
     plan = _Plan(
-        weights=weights,
-        ease=ease,
-        preference_shift={p: girth * waist_factor * shift for p, shift in PREFERENCE_SHIFT.items()},
-        girth_mask=girth,
-        length_position=length_position,
-        length_ratio=length_ratio,
-        active=active,
+        source=source.tolist(),
+        scale=scale.tolist(),
+        sd_override=sd_override.tolist(),
+        ease=ease.tolist(),
+        weights=weights.tolist(),
+        steps=steps.tolist(),
+        row_source=source[active],
+        row_scale=scale[active],
+        row_sd_override=sd_override[active],
+        row_static={
+            p: (ease + girth * waist_factor * shift)[active] for p, shift in PREFERENCE_SHIFT.items()
+        },
+        row_girth=girth[active],
+        row_weight=weights[active],
         padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
-        steps=np.median(np.diff(centers, axis=1), axis=1) if centers.shape[1] > 1 else np.ones(n),
     )
     chart.plans[key] = plan
     return plan
@@ -276,39 +293,81 @@ def match(
     adjustment: FitAdjustment = NO_ADJUSTMENT,
 ) -> SizeMatch:
     """Probabilities for every size of ``chart``, the recommended size and per-dimension fit."""
-    plan = _plan(chart, group, body.sex)
-    index = chart.dimension_index
-    body_mean = body.mean[index]
-    sd = body.sd[index]
-    if plan.length_position >= 0:
-        body_mean = body_mean.copy()
-        sd = sd.copy()
-        body_mean[plan.length_position] = plan.length_ratio * body.mean[_HEIGHT]
-        sd[plan.length_position] = LENGTH_SD
-    compared = body_mean + plan.ease + plan.preference_shift.get(fit_preference, 0.0)
-    if adjustment.offset_cm:
-        compared = compared + adjustment.offset_cm * plan.girth_mask
-    n_sizes = len(chart.sizes)
-    active = plan.active
-    if n_sizes == 1 or not active.any():
-        # Nothing tells the sizes apart: say so with a flat distribution rather than guess.
-        probabilities = np.full(n_sizes, 1.0 / n_sizes)
-    else:
-        z = (plan.padded - compared[active, None]) / sd[active, None]
-        pooled = plan.weights[active] @ _log_interval_mass(z[:, :-1], z[:, 1:])
-        probabilities = np.exp(pooled - pooled.max())
-        probabilities /= probabilities.sum()
+    return match_many([(chart, group, adjustment)], body, fit_preference)[0]
+
+
+def match_many(
+    requests: Sequence[tuple[ParsedChart, str, FitAdjustment]],
+    body: BodyVector,
+    fit_preference: str = "regular",
+) -> list[SizeMatch]:
+    """``match`` for many (chart, garment group, adjustment) at once: one vectorised pass for all charts."""
+    plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
+    counts = [len(plan.row_source) for plan in plans]
+    widths = [len(chart.sizes) for chart, _, _ in requests]
+    n_items, total_rows, widest = len(requests), sum(counts), max(widths, default=1)
+    # Log-probabilities per item and size; sizes a chart does not have stay at -inf.
+    pooled = np.full((n_items, widest), -np.inf)
+    for item, width in enumerate(widths):
+        if counts[item] == 0:
+            pooled[item, :width] = 0.0  # nothing tells the sizes apart: a flat distribution, not a guess
+    if total_rows:
+        preference = fit_preference if fit_preference in PREFERENCE_SHIFT else "regular"
+        source = np.concatenate([plan.row_source for plan in plans])
+        sd_override = np.concatenate([plan.row_sd_override for plan in plans])
+        offsets = np.repeat([adjustment.offset_cm for _, _, adjustment in requests], counts)
+        compared = (
+            body.mean[source] * np.concatenate([plan.row_scale for plan in plans])
+            + np.concatenate([plan.row_static[preference] for plan in plans])
+            + offsets * np.concatenate([plan.row_girth for plan in plans])
+        )
+        sd = np.where(np.isnan(sd_override), body.sd[source], sd_override)
+        padded = np.full((total_rows, widest + 1), np.inf)
+        row = 0
+        for plan, count in zip(plans, counts, strict=True):
+            if count:
+                padded[row : row + count, : plan.padded.shape[1]] = plan.padded
+                row += count
+        z = (padded - compared[:, None]) / sd[:, None]
+        weighted = (
+            _log_interval_mass(z[:, :-1], z[:, 1:])
+            * np.concatenate([plan.row_weight for plan in plans])[:, None]
+        )
+        with_rows = [item for item in range(n_items) if counts[item]]
+        starts = np.cumsum([0] + [counts[item] for item in with_rows[:-1]])
+        sums = np.add.reduceat(weighted, starts, axis=0)
+        for position, item in enumerate(with_rows):
+            pooled[item, : widths[item]] = sums[position, : widths[item]]
+    pooled -= pooled.max(axis=1, keepdims=True)
+    probabilities = np.exp(pooled)
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    body_mean, body_sd, measured = body.mean.tolist(), body.sd.tolist(), body.measured.tolist()
+    return [
+        _finish(chart, plan, probabilities[item, : widths[item]], body_mean, body_sd, measured, adjustment)
+        for item, ((chart, _, adjustment), plan) in enumerate(zip(requests, plans, strict=True))
+    ]
+
+
+def _finish(
+    chart: ParsedChart,
+    plan: _Plan,
+    probabilities: np.ndarray,
+    body_mean: list[float],
+    body_sd: list[float],
+    measured: list[bool],
+    adjustment: FitAdjustment,
+) -> SizeMatch:
+    """Recommended size, per-dimension verdicts and the deciding dimension for one chart."""
     best = int(np.argmax(probabilities))
+    n_sizes = len(chart.sizes)
     garment = chart.kind == "garment"
-    fits = []
     lows, highs = chart.low[:, best].tolist(), chart.high[:, best].tolist()
-    body_values, eases, weights = body_mean.tolist(), plan.ease.tolist(), plan.weights.tolist()
-    measured = body.measured[index].tolist()
+    fits = []
     for k, dimension in enumerate(chart.dimensions):
-        value = body_values[k]
+        value = body_mean[plan.source[k]] * plan.scale[k]
         if value != value:  # nan: a dimension the body does not have (length on body charts)
             continue
-        low, high = lows[k], highs[k]
+        low, high, ease = lows[k], highs[k], plan.ease[k]
         fits.append(
             DimensionFit(
                 dimension=dimension,
@@ -316,36 +375,37 @@ def match(
                 chart_low=low,
                 chart_high=high,
                 ease_cm=round((low + high) / 2.0 - value, 1) if garment else None,
-                target_ease_cm=round(eases[k], 1) if garment else None,
-                verdict=_verdict(dimension, value, low, high, eases[k], garment),
-                measured=measured[k],
-                weight=round(weights[k], 3),
+                target_ease_cm=round(ease, 1) if garment else None,
+                verdict=_verdict(dimension, value, low, high, ease, garment),
+                measured=measured[plan.source[k]] if plan.scale[k] == 1.0 else False,
+                weight=round(plan.weights[k], 3),
             )
         )
+    close_call = False
     if n_sizes > 1:
         top_two = np.partition(probabilities, n_sizes - 2)[-2:]
         close_call = bool(top_two[1] < 0.6 or top_two[0] >= 0.3)
-    else:
-        close_call = False
     return SizeMatch(
         chart=chart,
         probabilities=probabilities,
         index=best,
         dimensions=tuple(fits),
-        deciding_dimension=_deciding_dimension(chart, body, plan, sd) if close_call else None,
+        deciding_dimension=_deciding_dimension(chart, plan, body_sd, measured) if close_call else None,
         close_call=close_call,
         adjustment=adjustment,
     )
 
 
-def _deciding_dimension(chart: ParsedChart, body: BodyVector, plan: _Plan, sd: np.ndarray) -> str | None:
+def _deciding_dimension(
+    chart: ParsedChart, plan: _Plan, body_sd: list[float], measured: list[bool]
+) -> str | None:
     """The unmeasured body dimension whose uncertainty, relative to the size step, matters most."""
     best_name, best_score = None, 0.0
     for k, dimension in enumerate(chart.dimensions):
         weight = plan.weights[k]
-        if weight <= 0 or body.measured[chart.dimension_index[k]] or dimension not in DIMENSIONS:
+        if weight <= 0 or dimension not in DIMENSIONS or measured[plan.source[k]]:
             continue
-        score = float(weight * sd[k] / max(plan.steps[k], 0.5))
+        score = weight * body_sd[plan.source[k]] / max(plan.steps[k], 0.5)
         if score > best_score:
             best_name, best_score = dimension, score
     return best_name

@@ -26,8 +26,8 @@ from fitguide.errors import InvalidInput, Issue, NotFound
 from sizing import explain
 from sizing.body_model import DIMENSIONS, BodyEstimate, BodyModel
 from sizing.charts import ParsedChart, parse_chart
-from sizing.matching import BodyVector, ease_for, match
-from sizing.protocols import FitAdjuster, NoFitAdjustment
+from sizing.matching import BodyVector, SizeMatch, ease_for, match_many
+from sizing.protocols import FitAdjuster, FitAdjustment, NoFitAdjustment
 from sizing.schemas import (
     BodyInput,
     EstimateResponse,
@@ -356,57 +356,63 @@ class SizingService:
         charts = self.merchant_charts(merchant_id)
         preference = resolved.fit_preference or "regular"
         vectors: dict[str, tuple[BodyEstimate, BodyVector]] = {}
-        results: dict[str, Recommendation] = {}
         # Products sharing a chart, garment group, sex and fit adjustment share one answer.
-        answers: dict[tuple[object, ...], Recommendation] = {}
-        estimated_from_basics = not resolved.measured
+        keys: dict[str, tuple[str | None, str, str, FitAdjustment]] = {}
         for sku in skus:
             product = charts.products.get(sku)
-            if product is None or sku in results:
+            if product is None or sku in keys:
                 continue
-            group = garment_group(product.category)
             sex = resolved.sex or _GENDER_SEX.get(product.gender or "", "female")
-            adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
-            key = (product.chart_id, group, sex, adjustment)
-            shared = answers.get(key)
-            if shared is not None:
-                results[sku] = replace(shared, sku=sku)
-                continue
             if sex not in vectors:
                 estimate = self.estimate_body(resolved, sex, charts)
                 vectors[sex] = (
                     estimate,
                     BodyVector.from_estimate(estimate, resolved.height_cm, resolved.weight_kg),
                 )
-            estimate, vector = vectors[sex]
-            code = explain.haoxing(resolved.height_cm, estimate, group)
-            chart = charts.charts.get(product.chart_id) if product.chart_id else None
-            if chart is None:
-                answers[key] = results[sku] = _no_chart(sku, code, lang)
-                continue
-            size_match = match(chart, vector, group, preference, adjustment)
-            text, summary = explain.explanation(size_match, lang, estimated_from_basics)
-            fit_note = (
-                (adjustment.message_zh if lang == "zh" else adjustment.message) if adjustment.strong else None
-            )
-            answers[key] = results[sku] = Recommendation(
-                sku=sku,
-                status="ok",
-                size=size_match.size,
-                probabilities=dict(
-                    zip(chart.sizes, np.round(size_match.probabilities, 4).tolist(), strict=True)
-                ),
-                confidence=round(size_match.confidence, 4),
-                alternatives=explain.alternatives(size_match, lang),
-                dimensions=explain.dimensions_out(size_match.dimensions, chart.kind == "garment", lang),
-                explanation=text,
-                fit_summary=summary,
-                haoxing=code,
-                deciding_input=explain.deciding_input(size_match, lang, resolved.reference is not None),
-                chart_id=chart.chart_id,
-                fit_note=fit_note,
-            )
-        return results
+            adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
+            keys[sku] = (product.chart_id, garment_group(product.category), sex, adjustment)
+        answers: dict[tuple[str | None, str, str, FitAdjustment], Recommendation] = {}
+        for sex, (estimate, vector) in vectors.items():
+            distinct = [k for k in dict.fromkeys(keys.values()) if k[2] == sex]
+            with_chart = [
+                (k, charts.charts[k[0]]) for k in distinct if k[0] is not None and k[0] in charts.charts
+            ]
+            matches = match_many([(chart, k[1], k[3]) for k, chart in with_chart], vector, preference)
+            for (key, _), size_match in zip(with_chart, matches, strict=True):
+                answers[key] = self._recommendation(size_match, estimate, resolved, key, lang)
+            for key in distinct:
+                if key not in answers:
+                    answers[key] = _no_chart("", explain.haoxing(resolved.height_cm, estimate, key[1]), lang)
+        return {sku: replace(answers[key], sku=sku) for sku, key in keys.items()}
+
+    def _recommendation(
+        self,
+        size_match: SizeMatch,
+        estimate: BodyEstimate,
+        resolved: ResolvedBody,
+        key: tuple[str | None, str, str, FitAdjustment],
+        lang: str,
+    ) -> Recommendation:
+        chart, group, adjustment = size_match.chart, key[1], key[3]
+        text, summary = explain.explanation(size_match, lang, not resolved.measured)
+        fit_note = (
+            (adjustment.message_zh if lang == "zh" else adjustment.message) if adjustment.strong else None
+        )
+        return Recommendation(
+            sku="",
+            status="ok",
+            size=size_match.size,
+            probabilities=dict(zip(chart.sizes, np.round(size_match.probabilities, 4).tolist(), strict=True)),
+            confidence=round(size_match.confidence, 4),
+            alternatives=explain.alternatives(size_match, lang),
+            dimensions=explain.dimensions_out(size_match.dimensions, chart.kind == "garment", lang),
+            explanation=text,
+            fit_summary=summary,
+            haoxing=explain.haoxing(resolved.height_cm, estimate, group),
+            deciding_input=explain.deciding_input(size_match, lang, resolved.reference is not None),
+            chart_id=chart.chart_id,
+            fit_note=fit_note,
+        )
 
 
 def _no_chart(sku: str, code: str, lang: str) -> Recommendation:

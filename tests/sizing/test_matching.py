@@ -152,3 +152,29 @@ def test_body_beyond_the_largest_size_is_told_honestly(body_model: BodyModel) ->
     assert "tight" in summary
     assert all(option.direction == "larger" for option in alternatives(result, "en"))
     assert "最大码" in explanation(result, "zh", estimated_from_basics=False)[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    sex=st.sampled_from(["male", "female"]),
+    height=st.floats(150, 200),
+    weight=st.floats(40, 120),
+    preference=st.sampled_from(["slim", "regular", "loose"]),
+    offset=st.floats(-4, 4),
+)
+def test_page_matching_equals_one_by_one(
+    body_model: BodyModel, sex: str, height: float, weight: float, preference: str, offset: float
+) -> None:
+    from sizing.matching import match_many
+
+    body = vector(body_model, sex, height, weight)
+    adjustment = FitAdjustment(offset_cm=offset)
+    requests = [(chart, group, adjustment) for chart, group in CHARTS.values()]
+    requests.append(
+        (parse_chart("one", [{"size": "FREE", "measurements": {"chest": [80, 120]}}]), "top", adjustment)
+    )
+    together = match_many(requests, body, preference)
+    for (chart, group, adj), combined in zip(requests, together, strict=True):
+        alone = match(chart, body, group, preference, adj)
+        assert combined.index == alone.index
+        np.testing.assert_allclose(combined.probabilities, alone.probabilities, atol=1e-12)
