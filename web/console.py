@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from catalog import queries
@@ -416,9 +417,16 @@ async def upload_preview(
     issues: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
     try:
-        table = read_table(data, filename=upload.filename, list_key=_LIST_KEYS[kind])
-        summary = _run(
-            request, kind, database, settings, console.merchant.id, data, upload.filename, dry_run=True
+        # Parsing and checking a large file takes a while: keep it off the event loop.
+        table = await run_in_threadpool(
+            read_table,
+            data,
+            filename=upload.filename,
+            limits=catalog_service.limits_for(settings),
+            list_key=_LIST_KEYS[kind],
+        )
+        summary = await run_in_threadpool(
+            _run, request, kind, database, settings, console.merchant.id, data, upload.filename, True
         )
     except FitGuideError as error:
         issues = [issue.as_dict() for issue in error.issues] or [Issue(reason=error.message).as_dict()]
