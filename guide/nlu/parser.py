@@ -137,7 +137,9 @@ _NEG_EN = (
     r"(?:anything but|anything except|other than|except(?: for)?|excluding|without|avoid|not|no|"
     r"don'?t want|do not want|don'?t like|do not like|nothing in|never|hate|non-?)"
 )
-_NEG_CUE_END = re.compile(rf"(?:{_NEG_ZH}|(?<![a-z]){_NEG_EN})[\s,，、]*(?:any|the|要|穿|买)?[\s]*$")
+_NEG_CUE_END = re.compile(
+    rf"(?:{_NEG_ZH}|(?<![a-z]){_NEG_EN})[\s,，、]*(?:any|the|too|so|very|要|穿|买|太|很|那么)?[\s]*$"
+)
 _LIST_GAP = re.compile(
     r"^[\s,，、/&]*(?:and|or|nor|和|或|或者|跟|与|及|还有|也不要|也不|也别|,)?[\s,，、/&]*(?:色|的)?[\s]*$"
 )
@@ -466,18 +468,20 @@ def _apply_terms(text: _Text, original: str, slots: Slots, brands: tuple[str, ..
     negated: list[bool] = []
     drop: list[tuple[int, int]] = []
     for index, hit in enumerate(hits):
-        is_negated = hit.field in ("color", "material", "brand") and _negated(text.text, hits, index, negated)
+        is_negated = hit.field != "shield" and _negated(text.text, hits, index, negated)
         negated.append(is_negated)
         if hit.field == "shield":
             continue
         if is_negated:
-            target = {
+            # Refused colours, materials and brands become exclusions; a refused category, fit,
+            # occasion or season ("不要裙子", "not too tight") is simply not asked for.
+            excluded = {
                 "color": slots.exclude_colors,
                 "material": slots.exclude_materials,
                 "brand": slots.exclude_brands,
-            }[hit.field]
-            if hit.value not in target:
-                target.append(hit.value)
+            }.get(hit.field)
+            if excluded is not None and hit.value not in excluded:
+                excluded.append(hit.value)
             cue = _NEG_CUE_END.search(text.text[: hit.start])
             drop.append((cue.start() if cue else hit.start, hit.end))
             continue
@@ -542,6 +546,8 @@ def _intent(original: str, slots: Slots, has_topic: bool, has_constraint: bool) 
         return "product_question"
     if slots.refs and _QUESTION.search(original) and (slots.materials or slots.colors or slots.size_label):
         return "product_question"
+    if slots.refs and not slots.categories and not has_constraint and not slots.modifiers:
+        return "product_question"  # "tell me about the second one", "第二件呢"
     if _INTENT_CUES["size"].search(original) and not slots.categories:
         return "size"
     if _INTENT_CUES["more"].search(original) and not has_topic and not has_constraint and not slots.modifiers:

@@ -128,6 +128,12 @@ def test_negation(message: str, expected: dict[str, object]) -> None:
     assert "red" not in slots.get("colors", []) or "red" not in slots.get("exclude_colors", [])
 
 
+def test_refused_categories_and_fits_are_not_asked_for() -> None:
+    assert parse("不要裙子，要裤子").slots.categories == ["trousers"]
+    assert parse("jeans, not too tight").slots.fit is None
+    assert parse("jeans not skinny").slots.fit is None
+
+
 def test_negated_words_leave_the_search_text() -> None:
     parsed = parse("不要红色的连衣裙")
     assert "红" not in parsed.text_for_search
@@ -255,6 +261,8 @@ def test_brands_come_from_the_merchant() -> None:
         ("第一件是什么面料", "product_question"),
         ("how much is the second one?", "product_question"),
         ("最后一个是什么颜色", "product_question"),
+        ("tell me about the second one", "product_question"),
+        ("第二件呢", "product_question"),
     ],
 )
 def test_intents(message: str, intent: str) -> None:
