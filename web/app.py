@@ -15,7 +15,9 @@ import sizing.feedback_router
 import sizing.router
 from fitguide.db import Database
 from fitguide.logging import configure_logging
+from fitguide.runtime import RuntimeCollector, configure_threads, exclusive_lock
 from fitguide.settings import Settings, get_settings
+from fitguide.timing import StartupTimer
 from web import console, pages, system
 from web.cors import MerchantCORSMiddleware, OriginRegistry
 from web.errors import install_error_handlers
@@ -28,41 +30,54 @@ log = logging.getLogger("fitguide")
 
 def _load_resources(app: FastAPI, settings: Settings) -> None:
     """Blocking start-up work, run in a worker thread so the event loop stays responsive."""
+    timer = StartupTimer()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url)
-    database.migrate()
-    app.state.db = database
-    app.state.components["database"] = True
-    if settings.load_demo:
-        from catalog.demo import ensure_demo_merchant
+    # With --workers N every worker starts at once: one migrates and loads the demo catalog at a time,
+    # so no two race on the schema or on creating the demo merchant.
+    with exclusive_lock(settings.var_dir / ".startup.lock"):
+        with timer.phase("database"):
+            database = Database(settings.resolved_database_url)
+            database.migrate()
+        app.state.db = database
+        app.state.components["database"] = True
+        if settings.load_demo:
+            from catalog.demo import ensure_demo_merchant
 
-        ensure_demo_merchant(database, settings)
-    from sizing.body_model import load_body_model
-    from sizing.feedback import build_fit_adjuster
-    from sizing.service import SizingService
+            with timer.phase("demo_catalog"):
+                ensure_demo_merchant(database, settings)
+    with timer.phase("sizing_model"):
+        from sizing.body_model import load_body_model
+        from sizing.feedback import build_fit_adjuster
+        from sizing.service import SizingService
 
-    # Learning from returns: per-product offsets fitted on each merchant's feedback, refit on new feedback.
-    app.state.fit_adjuster = build_fit_adjuster(database)
-    app.state.catalog_listeners.append(app.state.fit_adjuster.invalidate)
-    app.state.sizing = SizingService(
-        load_body_model(settings.data_dir), database, fit_adjuster=app.state.fit_adjuster
-    )
+        # Learning from returns: per-product offsets fitted on each merchant's feedback, refit on new.
+        app.state.fit_adjuster = build_fit_adjuster(database)
+        app.state.catalog_listeners.append(app.state.fit_adjuster.invalidate)
+        app.state.sizing = SizingService(
+            load_body_model(settings.data_dir), database, fit_adjuster=app.state.fit_adjuster
+        )
     app.state.catalog_listeners.append(app.state.sizing.invalidate)
     app.state.components["sizing_model"] = True
-    from guide.embedding import build_embedder
-    from guide.index_manager import IndexManager
+    with timer.phase("embedder"):
+        from guide.embedding import build_embedder
 
-    app.state.embedder = build_embedder(settings)
+        app.state.embedder = build_embedder(settings)
     app.state.components["embedder"] = True
-    app.state.search = IndexManager(settings, database, app.state.embedder)
+    with timer.phase("search_setup"):  # faiss, the tokenizer's dictionaries
+        from guide.index_manager import IndexManager
+        from guide.service import GuideService
+
+        configure_threads(settings.workers)
+        app.state.search = IndexManager(settings, database, app.state.embedder)
     app.state.catalog_listeners.append(app.state.search.on_catalog_changed)
     app.state.components["index"] = True
-    from guide.service import GuideService
-
     app.state.guide = GuideService(database, app.state.search.for_merchant, app.state.sizing,
                                    settings.session_ttl_seconds)
     # Last, after any demo catalog load above it: the first chat must not wait for an index build.
-    app.state.search.warm_up(settings.demo_merchant_id)
+    with timer.phase("index"):
+        app.state.search.warm_up(settings.demo_merchant_id)
+    timer.done()
+    app.state.metrics.registry.register(RuntimeCollector(timer, app.state.search.query_cache.stats))
 
 
 @asynccontextmanager

@@ -1,0 +1,88 @@
+"""Process-level plumbing for serving with several workers: start-up lock, CPU threads, runtime metrics."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from fitguide.timing import StartupTimer
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Block until this process holds an exclusive lock on ``path`` (released on exit or death)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """CPU threads one worker's numeric libraries may use: the cores shared out between workers.
+
+    More threads than cores makes torch's and OpenMP's spinning threads fight each other; on a busy
+    two-core machine two workers with two threads each were several times slower per query than with
+    one thread each.
+    """
+    cores = cores or len(os.sched_getaffinity(0))
+    return max(1, cores // max(1, workers))
+
+
+def configure_threads(workers: int) -> int:
+    """Set torch's and faiss's thread counts for a worker process (imports only what is loaded)."""
+    count = threads_per_worker(workers)
+    import sys
+
+    if "torch" in sys.modules:
+        import torch
+
+        torch.set_num_threads(count)
+    if "faiss" in sys.modules:
+        import faiss
+
+        faiss.omp_set_num_threads(count)
+    return count
+
+
+class RuntimeCollector(Collector):
+    """Start-up seconds per phase and query-embedding cache counters, read at scrape time."""
+
+    def __init__(self, startup: StartupTimer, cache_stats: Callable[[], dict[str, Any]] | None) -> None:
+        self.startup = startup
+        self.cache_stats = cache_stats
+
+    def collect(self) -> Iterable[Any]:
+        phases = GaugeMetricFamily(
+            "fitguide_startup_seconds", "Seconds each start-up phase took in this worker", labels=["phase"]
+        )
+        for phase, seconds in self.startup.seconds.items():
+            phases.add_metric([phase], seconds)
+        if self.startup.finished is not None:
+            phases.add_metric(["total"], self.startup.finished)
+        yield phases
+        if self.cache_stats is None:
+            return
+        stats = self.cache_stats()
+        hits = CounterMetricFamily(
+            "fitguide_query_embedding_cache_hits", "Query embeddings served from the cache"
+        )
+        hits.add_metric([], stats.get("hits", 0))
+        yield hits
+        misses = CounterMetricFamily(
+            "fitguide_query_embedding_cache_misses", "Query embeddings computed by the model"
+        )
+        misses.add_metric([], stats.get("misses", 0))
+        yield misses
+        size = GaugeMetricFamily("fitguide_query_embedding_cache_entries", "Cached query embeddings")
+        size.add_metric([], stats.get("size", 0))
+        yield size
