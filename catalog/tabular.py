@@ -25,6 +25,9 @@ from fitguide.errors import InvalidInput, Issue, TooLarge
 XLSX_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 XLSX_MAX_ENTRIES = 2_000
 JSON_MAX_DEPTH = 6
+# A catalog has a few dozen columns; tens of thousands of them (a few MB of commas) would cost hundreds of
+# MB of row dicts and one issue each.
+MAX_COLUMNS = 1_000
 _DELIMITERS = (",", ";", "\t")
 
 
@@ -189,8 +192,18 @@ def _unique_headers(raw: list[str]) -> tuple[list[str], list[Issue]]:
     return headers, issues
 
 
+def _too_many_columns(count: int) -> InvalidInput:
+    return _fail(
+        f"The file has {count} columns; at most {MAX_COLUMNS} are accepted.",
+        f"文件有 {count} 列，最多接受 {MAX_COLUMNS} 列。",
+        "too_many_columns",
+    )
+
+
 def _build_table(header: list[Any], records: Iterable[tuple[int, list[Any]]], limits: UploadLimits) -> Table:
     """``records`` yields (row number, cell values); empty rows are skipped but keep their numbers."""
+    if len(header) > MAX_COLUMNS:
+        raise _too_many_columns(len(header))
     columns, issues = _unique_headers(list(header))
     table = Table(columns=columns, issues=issues)
     for number, cells in records:
@@ -386,6 +399,10 @@ def parse_json_bytes(data: bytes) -> Any:
         ) from None
     except RecursionError:
         raise _fail("The JSON is nested too deeply.", "JSON 嵌套层级过深。", "bad_json") from None
+    except ValueError:  # e.g. an integer of more than 4300 digits
+        raise _fail(
+            "The JSON holds a number too long to read.", "JSON 中的数字过长，无法读取。", "bad_json"
+        ) from None
 
 
 def _depth(value: Any, limit: int, level: int = 0) -> int:
@@ -460,6 +477,8 @@ def table_from_json(document: Any, limits: UploadLimits | None = None, list_key:
             if name not in seen:
                 seen.add(name)
                 columns.append(name)
+                if len(columns) > MAX_COLUMNS:
+                    raise _too_many_columns(len(columns))
             value = _cell(_json_scalar(raw))
             if value is None or value == [] or value == {}:
                 continue
