@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import FitFeedback, Product, RecommendationEvent, SizeChart, utcnow
@@ -366,18 +367,12 @@ def validate_lines(
 
 def _insert_ignoring_conflicts(session: Session, values: list[dict[str, Any]]) -> set[str]:
     """Insert rows, skipping line ids that already exist; returns the line ids actually inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (
-        insert(FitFeedback)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["merchant_id", "line_id"])
-        .returning(FitFeedback.line_id)
-    )
-    return set(session.scalars(statement))
+    keys = ["merchant_id", "line_id"]
+    if session.get_bind().dialect.name == "postgresql":
+        on_pg = postgresql.insert(FitFeedback).values(values).on_conflict_do_nothing(index_elements=keys)
+        return set(session.scalars(on_pg.returning(FitFeedback.line_id)))
+    on_sqlite = sqlite.insert(FitFeedback).values(values).on_conflict_do_nothing(index_elements=keys)
+    return set(session.scalars(on_sqlite.returning(FitFeedback.line_id)))
 
 
 def store_feedback(session: Session, merchant_id: str, lines: Sequence[FeedbackLine]) -> FeedbackReport:
@@ -638,7 +633,7 @@ def fit_insights(session: Session, merchant_id: str, adjuster: FeedbackFitAdjust
             )
         ).all()
     )
-    products = []
+    products: list[dict[str, Any]] = []
     for sku, fit in merchant_fit.fits.items():
         low, high = fit.interval80
         message, message_zh = fit_message(fit) if fit.strong else (None, None)

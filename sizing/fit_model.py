@@ -163,9 +163,11 @@ class LatentFitModel(ClassifierMixin, BaseEstimator):
         code = _codes(y)
         n_rows = len(code)
         self.classes_ = np.array(OUTCOMES)
-        self.levels_ = {group: self._levels(X, group) for group in _GROUPS}
+        self.levels_: dict[str, pd.Index | None] = {group: self._levels(X, group) for group in _GROUPS}
         index = {group: self._group_index(X, group, self.levels_[group]) for group in _GROUPS}
-        sizes = {group: (0 if self.levels_[group] is None else len(self.levels_[group])) for group in _GROUPS}
+        sizes = {
+            group: len(levels) if (levels := self.levels_[group]) is not None else 0 for group in _GROUPS
+        }
         scales = {
             "category": self.category_scale,
             "brand": self.brand_scale,
