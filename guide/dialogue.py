@@ -41,6 +41,7 @@ PAGE_SIZE = 6
 MAX_COMPARE = 3
 CHEAPER_EPSILON = 0.01
 PLUS_SIZE_LABEL = "XL"
+MAX_EXCLUDED_SKUS = 120
 _PERSON_FIELDS = ("gender", "size_in_stock", "exclude_colors", "exclude_materials", "exclude_brands")
 
 
@@ -267,7 +268,10 @@ class Dialogue:
         if shown_colors and self.search.search(self._text(state), trial, 0, 1).total:
             filters.exclude_colors = trial.exclude_colors
         else:
-            filters.exclude_skus = list(dict.fromkeys([*filters.exclude_skus, *state.shown]))
+            # Bounded so a long session cannot grow its stored state without limit.
+            filters.exclude_skus = list(dict.fromkeys([*filters.exclude_skus, *state.shown]))[
+                -MAX_EXCLUDED_SKUS:
+            ]
 
     def _step_price(self, state: DialogueState, filters: Filters, cheaper: bool) -> str | None:
         if not state.shown_prices:

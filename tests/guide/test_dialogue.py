@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from guide.dialogue import Dialogue, DialogueState, Turn
 from guide.filters import Filters
@@ -210,3 +213,61 @@ def test_state_round_trips_through_json(say: Say) -> None:
     turn = say("black slim jeans under 400 for my husband, 175cm 70kg")
     restored = DialogueState.from_dict(turn.state.as_dict())
     assert restored == turn.state
+
+
+MESSAGES = [
+    "dresses",
+    "jeans for my husband",
+    "红色连衣裙",
+    "不要红色",
+    "not black",
+    "no polyester",
+    "500以内",
+    "under 300",
+    "cheaper",
+    "more expensive",
+    "other colours",
+    "换个颜色",
+    "要L码",
+    "size M",
+    "大码",
+    "show more",
+    "再看看",
+    "compare the first two",
+    "1和3哪个好",
+    "第一件是什么面料",
+    "is the second one cotton?",
+    "what size should I get?",
+    "165cm 110斤",
+    "reset",
+    "I want clothes",
+    "help",
+    "thanks",
+    "Levi's jeans",
+    "down jackets under 500",
+    "300+",
+]
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(MESSAGES), min_size=1, max_size=12))
+def test_any_conversation_keeps_its_constraints(messages: list[str]) -> None:
+    search = FakeSearch(demo_products())
+    dialogue = Dialogue(search, fake_advisor, page_size=3)
+    state = DialogueState()
+    for message in messages:
+        turn = dialogue.turn(
+            DialogueState.from_dict(state.as_dict()), parse(message, brands=("Levi's", "Lee"))
+        )
+        state = turn.state
+        current = state.current_filters()
+        for card in turn.cards:
+            product = card.product
+            # Exclusions hold on every card, relaxed or not.
+            assert product.color not in current.exclude_colors
+            assert product.material not in current.exclude_materials
+            if turn.reply == "results" and turn.intent not in ("compare", "product_question", "size"):
+                assert not current.categories or product.category in current.categories
+                assert current.price_max is None or product.price <= current.price_max
+                assert current.price_min is None or product.price >= current.price_min
+                assert not current.size_in_stock or product.in_stock(current.size_in_stock)
