@@ -5,6 +5,7 @@ a hang (each example runs under a deadline) or memory out of proportion to the i
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import tracemalloc
@@ -303,7 +304,11 @@ def _zip_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<x/>")
-        archive.writestr("xl/worksheets/sheet1.xml", b"<row>" + b"0" * (300 * 1024 * 1024) + b"</row>")
+        # 300 MB of zeros, written in 1 MB chunks so the test itself never holds them.
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as entry:
+            chunk = b"0" * (1024 * 1024)
+            for _ in range(300):
+                entry.write(chunk)
     return buffer.getvalue()
 
 
@@ -311,36 +316,63 @@ def _deep_json(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
 
 
-HOSTILE: dict[str, tuple[bytes, str | None]] = {
-    "huge field": (b"sku,title,price\nA," + b"x" * 1_500_000 + b",9\n", "p.csv"),
-    "huge quoted field": (b'sku,title,price\nA,"' + b"y" * 1_500_000 + b'",9\n', "p.csv"),
-    "unterminated quote": (b'sku,title,price\nA,"never closed,9\n' + b"B,t,1\n" * 10_000, "p.csv"),
-    "many columns": ((",".join(f"c{i}" for i in range(50_000)) + "\n" + "1," * 50_000).encode(), "p.csv"),
-    "many blank lines": (b"sku,title,price\n" + b"\n" * 300_000, "p.csv"),
-    "deep json 10k": (_deep_json(10_000), "p.json"),
-    "deep json 100k": (_deep_json(100_000), "p.json"),
-    "deep object json": (b'{"a":' * 20_000 + b"1" + b"}" * 20_000, "p.json"),
-    "json number bomb": (b'[{"sku": "A", "title": "t", "price": 1' + b"0" * 100_000 + b"}]", "p.json"),
-    "invalid utf-8": (b"sku,title,price\nA,\xff\xfe\xc3\x28 tee,9\n", "p.csv"),
-    "invalid utf-8 json": (b'[{"sku": "\xff\xfe"}]', "p.json"),
-    "utf-16 bom": ("sku,title,price\nA,Tee,9\n".encode("utf-16"), "p.csv"),
-    "utf-8 bom twice": ("\ufeff\ufeffsku,title,price\nA,Tee,9\n".encode(), "p.csv"),
-    "nul bytes": (b"sku,title,price\nA,T\x00ee,9\n", "p.csv"),
-    "formula cells": (b'sku,title,price\n=1+1,=HYPERLINK("http://evil"),@SUM(A1)\n', "p.csv"),
-    "mixed units": (b"chart_id,size,chest,waist_in,hip_cm\nc,M,88cm-36in,30-32,90 in\n", "c.csv"),
-    "xls (ole2)": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "p.xls"),
-    "not a zip": (b"PK\x03\x04garbage" * 100, "p.xlsx"),
-    "zip bomb": (_zip_bomb(), "p.xlsx"),
-    "xlsx formulas": (
-        xlsx_bytes([["sku", "title", "price"], ["A", "=1+1", "=SUM(B2:B3)"], ["B", "t", 5]]),
-        "p.xlsx",
-    ),
-}
+@functools.cache
+def hostile_files() -> dict[str, tuple[bytes, str | None]]:
+    """Named hostile uploads (built once, on first use, not at import)."""
+    return {
+        "huge field": (b"sku,title,price\nA," + b"x" * 1_500_000 + b",9\n", "p.csv"),
+        "huge quoted field": (b'sku,title,price\nA,"' + b"y" * 1_500_000 + b'",9\n', "p.csv"),
+        "unterminated quote": (b'sku,title,price\nA,"never closed,9\n' + b"B,t,1\n" * 10_000, "p.csv"),
+        "many columns": ((",".join(f"c{i}" for i in range(50_000)) + "\n" + "1," * 50_000).encode(), "p.csv"),
+        "many blank lines": (b"sku,title,price\n" + b"\n" * 300_000, "p.csv"),
+        "deep json 10k": (_deep_json(10_000), "p.json"),
+        "deep json 100k": (_deep_json(100_000), "p.json"),
+        "deep object json": (b'{"a":' * 20_000 + b"1" + b"}" * 20_000, "p.json"),
+        "json number bomb": (b'[{"sku": "A", "title": "t", "price": 1' + b"0" * 100_000 + b"}]", "p.json"),
+        "invalid utf-8": (b"sku,title,price\nA,\xff\xfe\xc3\x28 tee,9\n", "p.csv"),
+        "invalid utf-8 json": (b'[{"sku": "\xff\xfe"}]', "p.json"),
+        "utf-16 bom": ("sku,title,price\nA,Tee,9\n".encode("utf-16"), "p.csv"),
+        "utf-8 bom twice": ("\ufeff\ufeffsku,title,price\nA,Tee,9\n".encode(), "p.csv"),
+        "nul bytes": (b"sku,title,price\nA,T\x00ee,9\n", "p.csv"),
+        "formula cells": (b'sku,title,price\n=1+1,=HYPERLINK("http://evil"),@SUM(A1)\n', "p.csv"),
+        "mixed units": (b"chart_id,size,chest,waist_in,hip_cm\nc,M,88cm-36in,30-32,90 in\n", "c.csv"),
+        "xls (ole2)": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "p.xls"),
+        "not a zip": (b"PK\x03\x04garbage" * 100, "p.xlsx"),
+        "zip bomb": (_zip_bomb(), "p.xlsx"),
+        "xlsx formulas": (
+            xlsx_bytes([["sku", "title", "price"], ["A", "=1+1", "=SUM(B2:B3)"], ["B", "t", 5]]),
+            "p.xlsx",
+        ),
+    }
 
 
-@pytest.mark.parametrize("name", sorted(HOSTILE))
+HOSTILE_NAMES = [
+    "huge field",
+    "huge quoted field",
+    "unterminated quote",
+    "many columns",
+    "many blank lines",
+    "deep json 10k",
+    "deep json 100k",
+    "deep object json",
+    "json number bomb",
+    "invalid utf-8",
+    "invalid utf-8 json",
+    "utf-16 bom",
+    "utf-8 bom twice",
+    "nul bytes",
+    "formula cells",
+    "mixed units",
+    "xls (ole2)",
+    "not a zip",
+    "zip bomb",
+    "xlsx formulas",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_named_hostile_files_fail_cleanly_in_bounded_memory(name: str) -> None:
-    data, filename = HOSTILE[name]
+    data, filename = hostile_files()[name]
     limits = UploadLimits(max_bytes=4 * 1024 * 1024, max_rows=50_000)
     tracemalloc.start()
     try:
