@@ -52,13 +52,13 @@ def test_sign_in_sets_a_strict_httponly_cookie_without_the_key(
     assert "Path=/console" in cookie
     assert "Secure" not in cookie  # plain http in tests; https adds it
     assert merchant["key"] not in cookie
-    assert merchant["key"][3:20] not in client.cookies.get(SESSION_COOKIE, "")
+    assert merchant["key"][3:20] not in (client.cookies.get(SESSION_COOKIE) or "")
     overview = client.get("/console")
     assert overview.status_code == 200
     assert "Test Shop" in overview.text
 
 
-def test_secure_flag_on_https(settings, merchant: dict[str, str], client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_secure_flag_on_https(merchant: dict[str, str], client: TestClient) -> None:
     secure = TestClient(client.app, base_url="https://testserver")
     page = secure.get("/console/login")
     assert "Secure" in page.headers["set-cookie"]
@@ -167,7 +167,7 @@ def test_merchant_text_is_escaped_in_the_console(client: TestClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def upload(client: TestClient, token: str, kind: str, name: str, body: bytes):  # type: ignore[no-untyped-def]
+def upload(client: TestClient, token: str, kind: str, name: str, body: bytes) -> Any:
     return client.post(
         f"/console/upload/{kind}", data={"csrf_token": token}, files={"file": (name, body, "text/csv")}
     )

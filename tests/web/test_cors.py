@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from catalog.merchants import create_merchant, set_allowed_origins
@@ -11,7 +13,9 @@ SHOP = "http://shop.test"
 EVIL = "https://evil.example"
 
 
-def preflight(client: TestClient, origin: str, merchant: str | None = "test-shop", path: str = "/api/chat"):  # type: ignore[no-untyped-def]
+def preflight(
+    client: TestClient, origin: str, merchant: str | None = "test-shop", path: str = "/api/chat"
+) -> Any:
     query = f"?merchant={merchant}" if merchant else ""
     return client.options(
         path + query,
