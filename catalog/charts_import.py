@@ -20,7 +20,7 @@ from typing import Any
 from catalog import taxonomy
 from catalog.columns import chart_field, measurement_column
 from catalog.tabular import Table
-from catalog.values import canonical_term, drop_shadowed, make_issue, no_rows_issue, text
+from catalog.values import canonical_term, drop_shadowed, finite_float, make_issue, no_rows_issue, text
 from fitguide.errors import Issue
 from sizing.size_systems import LETTER_ORDER, normalize_size_label, parse_haoxing, size_sort_key
 
@@ -172,7 +172,10 @@ def parse_fit(raw: str) -> str | None:
 
 def parse_stretch(raw: Any) -> float | None:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        value = float(raw)
+        number = finite_float(raw)
+        if number is None:
+            return None
+        value = number
     else:
         word = (text(raw) or "").lower().replace(" ", "")
         if word in _STRETCH_WORDS:
@@ -187,7 +190,9 @@ def parse_stretch(raw: Any) -> float | None:
 def parse_measurement(raw: Any, default_unit: str) -> tuple[float, float, str] | None:
     """'88' / '88-92' / '88~92' / '34.5in' / '34-36 inch' -> (low, high, unit); None if unreadable."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw), float(raw), default_unit
+        # JSON may carry NaN or Infinity, which no range check catches and no database stores.
+        number = finite_float(raw)
+        return None if number is None else (number, number, default_unit)
     value = text(raw)
     if value is None:
         return None

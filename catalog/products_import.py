@@ -198,8 +198,8 @@ def _parse_stock(raw: Any, row: int, column: str, issues: list[Issue]) -> list[t
             number = qty
         elif isinstance(qty, float) and qty.is_integer():
             number = int(qty)
-        elif isinstance(qty, str) and re.fullmatch(r"[+-]?\d+(\.0+)?", qty.strip()):
-            number = int(float(qty.strip()))
+        elif isinstance(qty, str) and re.fullmatch(r"[+-]?\d{1,12}(\.0+)?", qty.strip()):
+            number = int(qty.strip().split(".")[0])
         if number is None or number < 0 or number > MAX_STOCK:
             issues.append(
                 make_issue(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -75,6 +76,15 @@ def text(value: Any) -> str | None:
     return result or None
 
 
+def finite_float(value: float | int) -> float | None:
+    """A JSON number as a float; None for NaN, infinities and integers too large for a float."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def parse_number(raw: str) -> float | None:
     """'1,299' -> 1299, '199.00' -> 199, '199,5' -> 199.5; None when it is not a plain number."""
     cleaned = raw.replace(" ", "").replace("\u00a0", "")
@@ -90,7 +100,7 @@ def parse_number(raw: str) -> float | None:
 def parse_price(raw: Any) -> tuple[float | None, str | None]:
     """(amount, currency implied by a symbol) from '¥199', '199.00', '1,299', 'RMB 89', '$20'."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw), None
+        return finite_float(raw), None
     value = text(raw)
     if value is None:
         return None, None

@@ -179,3 +179,13 @@ def test_chart_id_and_size_count_limits() -> None:
     assert [i.code for i in result.issues] == ["too_many_sizes"]
     result = parse("chart_id,size,chest\nc," + "L" * 40 + ",88\n")
     assert [i.code for i in result.issues] == ["bad_size"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10**400, "9" * 400])
+def test_extreme_measurements_are_issues(value: object) -> None:
+    from catalog.tabular import table_from_json
+
+    result = parse_charts(
+        table_from_json([{"chart_id": "c", "size": "M", "chest_cm": value}], list_key="charts")
+    )
+    assert result.charts == [] and result.issues

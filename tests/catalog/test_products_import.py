@@ -168,3 +168,20 @@ def test_sku_and_size_label_shape(row: str, code: str, column: str) -> None:
 def test_header_only_file_is_refused() -> None:
     assert [i.code for i in parse("sku,title,price\n").issues] == ["no_rows"]
     assert "no_rows" in [i.code for i in parse_products(table_from_json([])).issues]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"price": float("nan")},
+        {"price": float("inf")},
+        {"price": 10**400},
+        {"stock": {"S": float("inf")}},
+        {"stock": "S:" + "9" * 400},
+        {"stock": {"S": 10**400}},
+    ],
+)
+def test_extreme_json_numbers_are_issues_not_crashes(item: dict[str, object]) -> None:
+    document = [{"sku": "A", "title": "Tee", "price": 9, **item}]
+    result = parse_products(table_from_json(document))
+    assert result.products == [] and result.issues
