@@ -221,7 +221,7 @@ def _interval_probabilities(chart: ParsedChart, mean: np.ndarray, sd: np.ndarray
 
 
 def cross_validated_exact(frame: pd.DataFrame, folds: int = CV_FOLDS) -> dict[str, Any]:
-    """Exact accuracy (height + weight only) over K random folds of all ANSUR people, model retrained
+    """Exact accuracy and ECE (height + weight only) over K random folds of all ANSUR people, model retrained
     per fold: a check that the held-out split's gains are not luck of the draw."""
     rng = np.random.default_rng(SPLIT_SEED + 1)
     fold_of = rng.integers(0, folds, len(frame))
@@ -229,6 +229,7 @@ def cross_validated_exact(frame: pd.DataFrame, folds: int = CV_FOLDS) -> dict[st
     for sex in ("male", "female"):
         charts = (gbt_tops_chart(sex), letter_chart(sex))
         scores: dict[str, dict[str, list[float]]] = {c.chart_id: {m: [] for m in MODELS} for c in charts}
+        eces: dict[str, dict[str, list[float]]] = {c.chart_id: {m: [] for m in MODELS} for c in charts}
         for fold in range(folds):
             train, test = frame[fold_of != fold], frame[fold_of == fold]
             test = test[test["sex"] == sex]
@@ -244,11 +245,16 @@ def cross_validated_exact(frame: pd.DataFrame, folds: int = CV_FOLDS) -> dict[st
             for chart in charts:
                 truth = true_size(chart, test["chest"].to_numpy(float))
                 for name, (chest_mean, chest_sd) in predictions.items():
-                    predicted = _interval_probabilities(chart, chest_mean, chest_sd).argmax(axis=1)
-                    scores[chart.chart_id][name].append(float((predicted == truth).mean()))
+                    probabilities = _interval_probabilities(chart, chest_mean, chest_sd)
+                    correct = (probabilities.argmax(axis=1) == truth).astype(float)
+                    scores[chart.chart_id][name].append(float(correct.mean()))
+                    eces[chart.chart_id][name].append(
+                        expected_calibration_error(probabilities.max(axis=1), correct)
+                    )
         summary[sex] = {
             chart_id: {
                 **{name: round(float(np.mean(values)), 4) for name, values in per_model.items()},
+                "ece": {name: round(float(np.mean(values)), 4) for name, values in eces[chart_id].items()},
                 "gain_over_linear_hw_points": round(
                     float(np.mean(per_model["body_model"]) - np.mean(per_model["linear_hw"])) * 100, 2
                 ),
@@ -314,17 +320,19 @@ def _markdown(report: dict[str, Any]) -> str:
             lines.append("")
     cv = report["cross_validation"]
     lines += [
-        f"## Robustness: {cv['folds']}-fold cross-validation, height + weight only (exact accuracy)",
+        f"## Robustness: {cv['folds']}-fold cross-validation, height + weight only",
         "",
-        "| Sex | Chart | FitGuide | linear h+w | linear +age,BMI | gain (pts) | fold sd (pts) |",
-        "|---|---|---|---|---|---|---|",
+        "| Sex | Chart | FitGuide | linear h+w | linear +age,BMI | gain (pts) | fold sd (pts) "
+        "| ECE ours | ECE h+w |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for sex, per_chart in cv["by_sex"].items():
         for chart_id, row in per_chart.items():
             lines.append(
                 f"| {sex} | {chart_id} | {row['body_model']:.1%} | {row['linear_hw']:.1%} | "
                 f"{row['linear_age_bmi']:.1%} | {row['gain_over_linear_hw_points']:+.2f} | "
-                f"{row['gain_fold_sd_points']:.2f} |"
+                f"{row['gain_fold_sd_points']:.2f} | {row['ece']['body_model']:.3f} | "
+                f"{row['ece']['linear_hw']:.3f} |"
             )
     lines.append("")
     lines += ["## Targets", "", "| Check | Value | Met |", "|---|---|---|"]
@@ -452,7 +460,8 @@ def _console_table(report: dict[str, Any]) -> str:
             lines.append(
                 f"cv {sex:7} {chart_id:18} exact ours {row['body_model']:.1%} "
                 f"linear h+w {row['linear_hw']:.1%} "
-                f"(+age,BMI {row['linear_age_bmi']:.1%}); gain {row['gain_over_linear_hw_points']:+.2f} pts"
+                f"(+age,BMI {row['linear_age_bmi']:.1%}); gain {row['gain_over_linear_hw_points']:+.2f} pts; "
+                f"ECE ours {row['ece']['body_model']:.3f}"
             )
     for check, outcome in report["targets"].items():
         lines.append(f"target {check}: {outcome['value']} {'met' if outcome['met'] else 'NOT MET'}")
