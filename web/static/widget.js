@@ -56,7 +56,6 @@
       confidence: "confidence",
       view: "View product",
       fitDetails: "See how it fits",
-      noImage: "No image",
       // size form
       formTitle: "My size",
       formHint: "Saved only in this browser and sent with your questions to pick sizes.",
@@ -124,7 +123,6 @@
       confidence: "把握",
       view: "查看商品",
       fitDetails: "查看合身情况",
-      noImage: "暂无图片",
       formTitle: "我的尺码",
       formHint: "只保存在本浏览器中，随提问一起发送，用于推荐尺码。",
       height: "身高（cm）",
@@ -665,6 +663,8 @@
     state.fitProduct = product;
     showView("fit");
     clear(fitView);
+    fitView.setAttribute("role", "region");
+    fitView.setAttribute("aria-label", t("fitTitle"));
     var back = el("button", { class: "fg-back", type: "button", text: "\u2190 " + t("back"), onclick: function () { showView("chat"); } });
     fitView.appendChild(back);
     fitView.appendChild(el("h3", { class: "fg-fit-title", text: String(product.title || product.sku || "") }));
