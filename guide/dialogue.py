@@ -367,6 +367,7 @@ class Dialogue:
     def _search_turn(self, state: DialogueState, parsed: ParsedMessage, asked_before: str | None) -> Turn:
         nothing_yet = not state.searched and state.current_filters().is_empty() and not state.text
         if parsed.vague and nothing_yet and asked_before != "clarify":
+            self._apply_slots(state, parsed)  # keep whom it is for ("给老婆买衣服") for the answer
             state.asked = "clarify"
             return Turn(
                 state,

@@ -586,6 +586,15 @@ def _typed_brands(message: str, brands: tuple[str, ...]) -> tuple[str, ...]:
     )
 
 
+def _has_item_constraint(slots: Slots) -> bool:
+    """Any constraint on the product itself (everything but whom it is for)."""
+    return bool(
+        slots.colors or slots.exclude_colors or slots.materials or slots.exclude_materials or slots.brands
+        or slots.exclude_brands or slots.price_min is not None or slots.price_max is not None
+        or slots.size_label or slots.plus_size or slots.fit or slots.occasions or slots.seasons
+    )  # fmt: skip
+
+
 def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = ()) -> ParsedMessage:
     """Understand one shopper message. Never raises; unknown text becomes search text."""
     lang = detect_language(message, lang_hint)
@@ -621,26 +630,17 @@ def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = 
     if slots.fit:
         words.append(FIT_TEXT[slots.fit])
     search_text = " ".join(dict.fromkeys(words))
-    has_constraint = bool(
-        slots.colors
-        or slots.exclude_colors
-        or slots.materials
-        or slots.exclude_materials
-        or slots.brands
-        or slots.exclude_brands
-        or slots.gender
-        or slots.price_min is not None
-        or slots.price_max is not None
-        or slots.size_label
-        or slots.plus_size
-        or slots.fit
-        or slots.occasions
-        or slots.seasons
-    )
+    has_constraint = bool(slots.gender) or _has_item_constraint(slots)
     has_topic = bool(slots.categories) or not vague
     intent = _intent(normalised, slots, has_topic, has_constraint)
+    # Only whom it is for ("给老婆买衣服") is still too vague to search well.
+    only_gender = slots.gender is not None and not _has_item_constraint(slots) and not slots.modifiers
     is_vague = intent == "search" and vague and not slots.categories and not has_constraint
-    if intent == "chitchat" and vague and not has_constraint and _GENERIC_REQUEST.search(normalised):
+    generic_request = (
+        intent == "chitchat" and not has_constraint and bool(_GENERIC_REQUEST.search(normalised))
+    )
+    only_whom = intent == "refine" and only_gender
+    if vague and not slots.categories and (generic_request or only_whom):
         intent, is_vague = "search", True
     return ParsedMessage(lang, intent, slots, search_text, is_vague)
 

@@ -177,6 +177,13 @@ def test_clarifying_question_once(say: Say) -> None:
     assert second.cards
 
 
+def test_whom_it_is_for_alone_asks_what_and_is_remembered(say: Say) -> None:
+    ask = say("给老婆买衣服")
+    assert ask.reply == "clarify" and "连衣裙" in ask.suggestions
+    answer = say("连衣裙")
+    assert filters(answer).gender == "women" and filters(answer).categories == ["dress"]
+
+
 def test_compare_side_by_side(say: Say) -> None:
     say("165cm 50kg")
     shown = skus(say("dresses"))
