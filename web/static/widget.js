@@ -46,6 +46,7 @@
       messageLabel: "Your message",
       welcome: "Hi! Tell me what you are looking for. Add your size under \u201cMy size\u201d and I will pick the right size for every item.",
       thinking: "Looking\u2026",
+      starters: ["Summer dresses", "Men's jeans", "Linen shirts under 300"],
       failed: "Sorry, that did not go through.",
       retry: "Retry",
       suggestions: "Suggestions",
@@ -113,6 +114,7 @@
       messageLabel: "输入消息",
       welcome: "你好！告诉我你想找什么。在“我的尺码”里填写身高体重，我会为每件商品推荐合适的尺码。",
       thinking: "正在查找…",
+      starters: ["夏天的连衣裙", "男士牛仔裤", "300元以内的衬衫"],
       failed: "抱歉，请求没有成功。",
       retry: "重试",
       suggestions: "推荐问题",
@@ -435,7 +437,10 @@
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
     frame.classList.toggle("fg-is-open", open);
     if (open) {
-      if (!state.transcript.length) addMessage({ role: "assistant", text: null, welcome: true });
+      if (!state.transcript.length) {
+        addMessage({ role: "assistant", text: null, welcome: true });
+        renderChips(t("starters"));
+      }
       showView(state.view === "fit" ? "chat" : state.view);
     } else {
       launcher.focus();
@@ -570,7 +575,7 @@
     clear(log);
     state.transcript.forEach(function (message, index) { log.appendChild(renderMessage(message, index)); });
     var last = state.transcript.filter(function (m) { return m.role === "assistant" && !m.welcome; }).pop();
-    renderChips(last ? last.suggestions || [] : []);
+    renderChips(last ? last.suggestions || [] : t("starters"));
   }
 
   function renderMessage(message, index) {
