@@ -378,7 +378,9 @@ class Dialogue:
                 _category_chips(state.lang, state.current_filters().gender),
             )
         note = self._apply_slots(state, parsed)
-        return self._run_search(state, parsed.intent, note)
+        # "for men" after a search narrows it: a refinement, though alone it would need a question.
+        intent = "refine" if parsed.vague and not nothing_yet else parsed.intent
+        return self._run_search(state, intent, note)
 
     # -- other intents ----------------------------------------------------------------------------------
 
