@@ -141,9 +141,10 @@ class MerchantCORSMiddleware:
             await self._preflight(scope, send, origin)
             return
 
-        receive, merchant_id = await self._merchant_for(scope, receive)
-        if not self.registry.allows(origin, merchant_id):
-            await self._forbidden(send, origin, merchant_id)
+        receive, merchant_ids = await self._merchants_for(scope, receive)
+        refused = [m for m in merchant_ids if not self.registry.allows(origin, m)]
+        if refused:
+            await self._forbidden(send, origin, refused[0])
             return
 
         async def send_with_cors(message: Message) -> None:
@@ -173,11 +174,13 @@ class MerchantCORSMiddleware:
         ]
         await _send_plain(send, 204, headers)
 
-    async def _merchant_for(self, scope: Scope, receive: Receive) -> tuple[Receive, str | None]:
-        """The merchant the request is for; the body is buffered and replayed to the route."""
-        from_query = _merchant_from_query(scope)
-        if from_query is not None or scope["method"] in ("GET", "HEAD"):
-            return receive, from_query
+    async def _merchants_for(self, scope: Scope, receive: Receive) -> tuple[Receive, list[str | None]]:
+        """Every merchant the request names (query and JSON body must both be allowed); the body is
+        buffered and replayed to the route. ``[None]`` when it names none: any registered origin passes
+        and the route rejects the request for lacking a merchant."""
+        named: list[str | None] = [m for m in (_merchant_from_query(scope),) if m is not None]
+        if scope["method"] in ("GET", "HEAD"):
+            return receive, named or [None]
         chunks: list[bytes] = []
         more = True
         while more:
@@ -196,7 +199,10 @@ class MerchantCORSMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        return replay, _merchant_from_body(body)
+        from_body = _merchant_from_body(body)
+        if from_body is not None:
+            named.append(from_body)
+        return replay, named or [None]
 
     async def _forbidden(self, send: Send, origin: str, merchant_id: str | None) -> None:
         detail = {

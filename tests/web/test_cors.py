@@ -141,3 +141,14 @@ def test_origins_compare_without_case_or_trailing_slash() -> None:
     assert registry.allows("HTTPS://Shop.test/", "m")
     assert registry.allows("https://shop.test", None)
     assert not registry.allows("https://shop.test", "other")
+
+
+def test_query_and_body_must_both_be_allowed(client: TestClient, merchant: dict[str, str]) -> None:
+    with client.app.state.db.session() as session:  # type: ignore[attr-defined]
+        create_merchant(session, "Other", "other-shop", ["https://other.test"])
+    response = client.post(
+        "/api/chat?merchant=other-shop",
+        json={"merchant_id": "test-shop", "message": "hi"},
+        headers={"origin": "https://other.test"},
+    )
+    assert response.status_code == 403
