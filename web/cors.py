@@ -5,8 +5,9 @@ only do that from the origins its merchant registered (``Merchant.allowed_origin
 
 - Preflight (OPTIONS): allowed when the Origin is registered by the merchant named in ``?merchant=``
   (the widget always sends it) or, without that parameter, by any merchant.
-- Actual request: the Origin must be registered by the merchant the request is for (``merchant_id``
-  in the query or JSON body). Otherwise 403 without Access-Control-Allow-Origin, before any route runs.
+- Actual request: the Origin must be registered by every merchant the request names (``?merchant=``
+  and ``merchant_id`` in the JSON body). Otherwise 403 without Access-Control-Allow-Origin, before any
+  route runs.
 - Requests without an Origin (servers, curl) and same-origin requests (the /demo page) pass untouched.
 
 Origin lists are cached for a few seconds and dropped whenever a catalog listener fires.
