@@ -122,7 +122,7 @@ class Card:
 
 @dataclass
 class Turn:
-    """What happened this turn; the service renders ``reply`` (a template name) with ``context``."""
+    """What happened this turn; guide.replies renders ``reply`` (a template name) with ``context``."""
 
     state: DialogueState
     intent: str
@@ -330,10 +330,8 @@ class Dialogue:
         context: dict[str, Any] = {
             "filters": filters.as_dict(),
             "total": page.total,
-            "text": state.text,
             "offset": state.offset,
             "note": note,
-            "soft": self._soft(state),
         }
         if page.items:
             cards = self._show(state, page.items)
@@ -361,9 +359,6 @@ class Dialogue:
         state.shown, state.shown_prices, state.shown_colors = [], [], []
         return Turn(state, intent, "no_results", context, [], self._loosen_chips(state))
 
-    def _soft(self, state: DialogueState) -> dict[str, Any]:
-        return {"fit": state.fit}
-
     def _search_turn(self, state: DialogueState, parsed: ParsedMessage, asked_before: str | None) -> Turn:
         nothing_yet = not state.searched and state.current_filters().is_empty() and not state.text
         if parsed.vague and nothing_yet and asked_before != "clarify":
@@ -373,7 +368,7 @@ class Dialogue:
                 state,
                 parsed.intent,
                 "clarify",
-                {"gender": state.current_filters().gender},
+                {},
                 [],
                 _category_chips(state.lang, state.current_filters().gender),
             )
@@ -433,7 +428,7 @@ class Dialogue:
                 state,
                 "compare",
                 "need_products",
-                {"count": len(state.shown)},
+                {},
                 [],
                 _category_chips(state.lang, state.current_filters().gender),
             )
@@ -442,7 +437,7 @@ class Dialogue:
             state,
             "compare",
             "compare",
-            {"size_known": bool(state.body)},
+            {},
             cards,
             self._result_chips(state, cards),
             comparison=cards,
@@ -457,7 +452,7 @@ class Dialogue:
                 state,
                 "product_question",
                 "need_products",
-                {"count": 0},
+                {},
                 [],
                 _category_chips(state.lang, state.current_filters().gender),
             )
@@ -487,19 +482,17 @@ class Dialogue:
         if not _enough_body(state.body):
             state.asked = "body"
             chips = ["165cm 55kg", "一米七 120斤"] if state.lang == "zh" else ["170cm 65kg", "5'6\" 130 lbs"]
-            return Turn(state, "size", "ask_body", {"have": sorted(state.body)}, cards, chips)
+            return Turn(state, "size", "ask_body", {}, cards, chips)
         if not shown:
             return Turn(
                 state,
                 "size",
                 "body_noted",
-                {"body": dict(state.body)},
+                {},
                 [],
                 _category_chips(state.lang, state.current_filters().gender),
             )
-        return Turn(
-            state, "size", "sizes", {"body": dict(state.body)}, cards, self._result_chips(state, cards)
-        )
+        return Turn(state, "size", "sizes", {}, cards, self._result_chips(state, cards))
 
     # -- chips ------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from guide.replies import ReplyRenderer
 from guide.schemas import ChatRequest, ChatResponse
 from guide.sessions import SessionStore, new_session_id
 from sizing.schemas import BodyInput, resolve_body
+from sizing.service import record_events
 
 PURGE_EVERY_TURNS = 500
 
@@ -118,7 +119,8 @@ class GuideService:
                 advice[product.sku] = SizeAdvice(
                     size=size,
                     confidence=found.confidence,
-                    fit_summary=found.fit_note or found.fit_summary,
+                    # "runs small: most buyers took one size up" belongs next to the fit line.
+                    fit_summary=" · ".join(filter(None, (found.fit_summary, found.fit_note))) or None,
                     alternatives=tuple(a.size for a in found.alternatives),
                     in_stock=product.in_stock(size) if size else None,
                 )
@@ -129,13 +131,9 @@ class GuideService:
     def _record_sizes(self, merchant_id: str, cards: list[Card]) -> None:
         shown = [(c.product.sku, c.advice.size) for c in cards if c.advice is not None and c.advice.size]
         if shown:
-            from sizing.service import record_events
-
             record_events(self.database, merchant_id, shown)
 
     def _maybe_purge(self) -> None:
         self._turns += 1
         if self._turns % PURGE_EVERY_TURNS == 0:
             self.sessions.purge_expired()
-
-    # -- response ---------------------------------------------------------------------------------------
