@@ -61,6 +61,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no weight-loading bars in service logs
 
         self.name = model
         path = resolve_model_path(model)
@@ -181,6 +184,11 @@ class QueryEmbeddingCache:
                 while len(self._entries) > self.max_size:
                     self._entries.popitem(last=False)
         return vector
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
 
     @property
     def hit_rate(self) -> float:

@@ -230,11 +230,7 @@ class IndexManager:
         self.query_cache = query_cache or QueryEmbeddingCache(embedder, settings.query_cache_size)
         self.tokenizer = Tokenizer()
         Tokenizer.initialize()
-        self.fusion = FusionConfig(
-            method=settings.hybrid_fusion,  # type: ignore[arg-type]
-            lexical_weight=settings.fusion_lexical_weight,
-            dense_top_n=settings.dense_top_n,
-        )
+        self.fusion = FusionConfig.from_settings(settings)
         self._loaded: dict[str, _Loaded] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()

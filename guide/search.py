@@ -17,6 +17,8 @@ from typing import Any, Literal
 import numpy as np
 
 from catalog import taxonomy
+from fitguide.errors import InvalidInput
+from fitguide.settings import Settings
 from guide.embedding import QueryEmbeddingCache
 from guide.filters import Filters
 from guide.lexical import BM25Index
@@ -81,6 +83,16 @@ class FusionConfig:
     lexical_weight: float = 0.5  # weighted fusion: share of the normalised BM25 score
     dense_top_n: int = 200  # dense hits per query that enter fusion
     lexical_top_n: int = 1000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FusionConfig:
+        method = settings.hybrid_fusion
+        if method not in ("rrf", "weighted"):
+            raise InvalidInput(
+                f"hybrid_fusion must be 'rrf' or 'weighted', not {method!r}.",
+                f"hybrid_fusion 只能是 'rrf' 或 'weighted'，而不是 {method!r}。",
+            )
+        return cls(method, settings.fusion_lexical_weight, settings.dense_top_n)  # type: ignore[arg-type]
 
 
 def _split_values(field_name: str, value: str | None) -> list[str]:
