@@ -77,7 +77,12 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
     for index in (best - 1, best + 1):
         if (index < best and verdict == "tight") or (index > best and verdict == "loose"):
             continue
-        if 0 <= index < len(match.chart.sizes) and match.probabilities[index] >= ALTERNATIVE_MIN_PROBABILITY:
+        # The size that relieves a tight (or loose) key dimension is always worth naming.
+        relieves = (index > best and verdict == "tight") or (index < best and verdict == "loose")
+        likely = (
+            0 <= index < len(match.chart.sizes) and match.probabilities[index] >= ALTERNATIVE_MIN_PROBABILITY
+        )
+        if 0 <= index < len(match.chart.sizes) and (likely or relieves):
             size = match.chart.sizes[index]
             larger = index > best
             if lang == "zh":
