@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from catalog.models import ChatSession, Merchant, Product, SizeChart, Variant
+from fitguide.db import Database
 from fitguide.settings import Settings
+from guide.sessions import SessionStore
 from tests.conftest import make_settings
 from web.app import create_app
 
@@ -250,3 +252,20 @@ def test_a_session_is_bound_to_its_merchant(client: TestClient, shop: str) -> No
     first = chat(client, shop, "red dresses")
     other = chat(client, "other-shop", "cheaper", first["session_id"])
     assert other["session_id"] != first["session_id"] and other["filters"] == {}
+
+
+def test_session_store_on_each_database(database: Database) -> None:
+    from catalog.merchants import create_merchant
+
+    with database.session() as session:
+        create_merchant(session, "Shop A", "shop-a", [])
+        create_merchant(session, "Shop B", "shop-b", [])
+    store = SessionStore(database, ttl_seconds=60)
+    start = datetime.now(UTC)
+    store.save("shop-a", "session-0001", {"filters": {"categories": ["dress"]}}, now=start)
+    store.save("shop-a", "session-0001", {"filters": {"categories": ["jeans"]}}, now=start)
+    assert store.load("shop-a", "session-0001", now=start) == {"filters": {"categories": ["jeans"]}}
+    assert store.load("shop-b", "session-0001", now=start) is None
+    assert store.load("shop-a", "session-0001", now=start + timedelta(seconds=61)) is None
+    assert store.purge_expired(now=start + timedelta(seconds=61)) == 1
+    assert store.load("shop-a", "session-0001", now=start) is None

@@ -83,3 +83,20 @@ def test_relaxed_reply_names_the_loosened_bound() -> None:
     assert renderer.render(zh) == "没有500元以内的羽绒服，这些是700元以内的。"
     en = dialogue.turn(DialogueState(), parse("down jackets under 500"))
     assert renderer.render(en) == "No down jackets under ¥500; these are under ¥700."
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_suggestion_chip_is_understood(lang: str) -> None:
+    dialogue = Dialogue(FakeSearch(demo_products()), fake_advisor, page_size=4)
+    state = DialogueState()
+    chips: set[str] = set()
+    for message, _ in SCRIPT:
+        parsed = parse(message)
+        parsed.lang = lang
+        turn = dialogue.turn(state, parsed)
+        state = turn.state
+        chips |= set(turn.suggestions)
+    for chip in chips:
+        parsed = parse(chip)
+        assert parsed.intent != "chitchat" and not parsed.vague, chip
+        assert parsed.lang == lang or chip.isascii(), chip
