@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import joblib
@@ -112,6 +113,7 @@ def train(data_dir: Path, ansur_dir: Path, nhanes_csv: Path) -> dict[str, object
     metadata: dict[str, object] = {
         "name": MODEL_NAME,
         "version": 1,
+        "trained_on": date.today().isoformat(),
         "model": "per-sex LinearRegression on height, weight, BMI, age, log age, age x BMI; "
         "heteroscedastic residual sd; Gaussian residual correlation for conditioning",
         "dimensions": {d: f"ANSUR II {ANSUR_COLUMNS[d]}" for d in DIMENSIONS},
