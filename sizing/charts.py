@@ -8,6 +8,8 @@ filled column cannot make sizes incomparable.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,14 +150,21 @@ def _as_range(raw: object) -> tuple[float, float] | None:
         if isinstance(raw, list | tuple):
             if len(raw) == 1:
                 value = float(raw[0])
-                return (value, value)
+                return (value, value) if math.isfinite(value) else None
             if len(raw) >= 2:
                 low, high = float(raw[0]), float(raw[1])
+                if not (math.isfinite(low) and math.isfinite(high)):
+                    return None
                 return (min(low, high), max(low, high))
             return None
         if raw is None:
             return None
+        if isinstance(raw, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*[-~–]\s*\d+(\.\d+)?\s*", raw):
+            low, high = (float(part) for part in re.split(r"[-~–]", raw))
+            return (min(low, high), max(low, high))
         value = float(raw)  # type: ignore[arg-type]
+        if not math.isfinite(value):
+            return None
         return (value, value)
     except (TypeError, ValueError):
         return None

@@ -178,3 +178,13 @@ def test_page_matching_equals_one_by_one(
         alone = match(chart, body, group, preference, adj)
         assert combined.index == alone.index
         np.testing.assert_allclose(combined.probabilities, alone.probabilities, atol=1e-12)
+
+
+def test_chart_values_as_strings_and_junk() -> None:
+    rows = [
+        {"size": "S", "measurements": {"chest": "84-88", "waist": [float("nan"), 70]}},
+        {"size": "M", "measurements": {"chest": "88~92", "waist": {"bad": 1}}},
+    ]
+    chart = parse_chart("strings", rows)
+    assert chart.dimensions == ("chest",)
+    assert chart.low.tolist() == [[84.0, 88.0]]
