@@ -21,6 +21,10 @@ from fitguide.errors import InvalidInput
 from web.deps import AppSettings, CurrentMerchant, DatabaseDep, SessionDep
 
 router = APIRouter(prefix="/api/merchant", tags=["merchant catalog"])
+# Exports are CSV, not JSON: say so in the OpenAPI schema.
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "UTF-8 CSV with a BOM."}
+}
 
 DryRun = Annotated[bool, Query(description="Validate and report without storing anything.")]
 Mode = Annotated[
@@ -218,14 +222,19 @@ def list_products(
     merchant: CurrentMerchant,
     session: SessionDep,
     q: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # beyond any catalog; larger overflows SQL ints
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     total, page = queries.search_products(session, merchant.id, q, offset, limit)
     return {"total": total, "offset": offset, "limit": limit, "items": [product_json(p) for p in page]}
 
 
-@router.get("/products/export.csv", summary="All products as CSV in the upload layout")
+@router.get(
+    "/products/export.csv",
+    summary="All products as CSV in the upload layout",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
 def export_products(merchant: CurrentMerchant, session: SessionDep) -> Response:
     body = service.export_products_csv(session, merchant.id)
     return Response(
@@ -255,7 +264,12 @@ def list_charts(merchant: CurrentMerchant, session: SessionDep) -> dict[str, Any
     return {"total": len(charts), "items": [chart_json(c) for c in charts]}
 
 
-@router.get("/size-charts/export.csv", summary="All size charts as CSV in the upload layout")
+@router.get(
+    "/size-charts/export.csv",
+    summary="All size charts as CSV in the upload layout",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
 def export_charts(merchant: CurrentMerchant, session: SessionDep) -> Response:
     body = service.export_charts_csv(session, merchant.id)
     return Response(

@@ -75,6 +75,47 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
     return JSONResponse({"error": "invalid_request", "detail": detail, "issues": issues}, status_code=422)
 
 
+# What every error body looks like (both handlers above). FastAPI documents its own 422 shape
+# (HTTPValidationError, ``detail`` a list); the schema must describe what clients really receive.
+ERROR_BODY_SCHEMA: dict[str, object] = {
+    "title": "ErrorBody",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "description": "Machine-readable error code."},
+        "detail": {"type": "string", "description": "What is wrong, in the caller's language."},
+        "issues": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["reason"],
+                "properties": {
+                    "row": {"type": ["integer", "null"]},
+                    "column": {"type": ["string", "null"]},
+                    "value": {},
+                    "code": {"type": ["string", "null"]},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _document_error_body(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, object]:
+        schema = generate()
+        components = schema.get("components")
+        if isinstance(components, dict) and "HTTPValidationError" in components.get("schemas", {}):
+            components["schemas"]["HTTPValidationError"] = ERROR_BODY_SCHEMA
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FitGuideError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    _document_error_body(app)
