@@ -136,7 +136,7 @@ class SizingService:
         self.version_check_seconds = version_check_seconds
         self._cache: dict[str, MerchantCharts] = {}
         self._lock = threading.Lock()
-        # The same shopper asks about many products: their body estimate is reused (LRU).
+        # The same shopper asks about many products: their body estimate is reused (oldest dropped first).
         self._estimates: OrderedDict[tuple[object, ...], BodyEstimate] = OrderedDict()
 
     # ----- charts -----
