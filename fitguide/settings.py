@@ -60,7 +60,9 @@ class Settings(BaseSettings):
         "weighted", description="How hybrid search fuses BM25 and dense: 'weighted' or 'rrf' (k=60)."
     )
     fusion_lexical_weight: float = Field(
-        0.5, description="Weighted fusion: share of the normalised BM25 score (the rest is dense)."
+        0.8,
+        description="Weighted fusion: share of the normalised BM25 score (the rest is dense); "
+        "tuned by `fitguide eval guide`.",
     )
     dense_top_n: int = Field(200, description="Dense hits per query that enter hybrid fusion.")
     index_check_seconds: float = Field(

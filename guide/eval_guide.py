@@ -20,13 +20,14 @@ on the odd-numbered (held-out) half.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from guide.records import ProductRecord
 from guide.search import CatalogSearch, FusionConfig, SearchMode, SearchPage
 from sizing.size_systems import normalize_size_label
 
-WEIGHT_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+WEIGHT_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 METHODS = ("bm25", "dense", "hybrid_rrf", "hybrid_weighted")
 
 
@@ -453,7 +454,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         label = name if name != "hybrid_weighted_tuned" else f"hybrid_weighted (w={queries['tuned_weight']})"
         lines.append(
             f"| {label} | {' | '.join(cells)} | {by_lang.get('all', {}).get('ndcg@10', 0):.3f} | "
-            f"{result['violations']}/{result['returned']} |"
+            f"{result['violations']}/{result['returned']} | {result['filter_violations']} |"
         )
     lines += [
         "",
@@ -519,17 +520,27 @@ def run(
 ) -> dict[str, Any]:
     from catalog.demo import ensure_demo_merchant
     from guide.embedding import build_embedder
-    from guide.index_manager import IndexManager
+    from guide.index_manager import IndexManager, embedding_text, load_product_records
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fitguide-eval-") as scratch:
-        work_settings = settings.model_copy(
-            update={"var_dir": Path(scratch), "database_url": None, "load_demo": True}
-        )
-        database = Database(work_settings.resolved_database_url)
+        # A fresh database every run; the index snapshot lives in a cache folder named after the exact
+        # texts it embeds, so an unchanged catalog is not embedded again (minutes on 2 shared cores).
+        database = Database(f"sqlite:///{Path(scratch) / 'eval.db'}")
         database.migrate()
-        ensure_demo_merchant(database, work_settings)
-        embedder = build_embedder(work_settings)
+        load_settings = settings.model_copy(update={"var_dir": Path(scratch), "load_demo": True})
+        ensure_demo_merchant(database, load_settings)
+        embedder = build_embedder(settings)
+        with database.session() as session:
+            records = load_product_records(session, settings.demo_merchant_id)
+        key = hashlib.sha256(
+            json.dumps(
+                [embedder.name, [[asdict(p), embedding_text(p)] for p in records]], sort_keys=True
+            ).encode()
+        ).hexdigest()[:16]
+        work_settings = settings.model_copy(
+            update={"var_dir": settings.var_dir / "eval-cache" / key, "database_url": database.url}
+        )
         manager = IndexManager(work_settings, database, embedder)
         search = manager.for_merchant(work_settings.demo_merchant_id)
         progress(f"indexed {search.size} products in {time.perf_counter() - started:.1f} s")
