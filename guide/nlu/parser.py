@@ -116,13 +116,16 @@ _HEIGHT_BARE = re.compile(
     r"(?:身高|height|高|i'?m|i am|我|tall)\s*(?:is|[:：是有])?\s*(1[3-9]\d|2[01]\d)(?![\d.])"
     r"(?!\s*(?:元|块|斤|kg|公斤|lb))"
 )
+_HEIGHT_NEXT_TO_WEIGHT = re.compile(
+    r"(?<![\d.$¥￥])(1[4-9]\d|2[01]\d)(?![\d.])(?!\s*(?:元|块|以|左右|\+|到|-))"
+)
 _WEIGHT_UNIT = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(kgs?|公斤|千克|斤|lbs?|pounds?|磅)(?![a-z])")
 _WEIGHT_BARE = re.compile(r"(?:体重|weight|weigh|重)\s*(?:is|[:：是有])?\s*(\d{2,3}(?:\.\d)?)(?![\d.])")
 
 _LETTER = r"(xxxs|xxs|xs|s|m|l|xl|xxl|xxxl|xxxxl|[2-6]xl)"
 _SIZE_PATTERNS = (
     re.compile(rf"(?:size|尺码|码数|sz)\s*[:：]?\s*{_LETTER}(?![a-z])"),
-    re.compile(r"(?:size|尺码|码数)\s*[:：]?\s*(\d{2,3}(?:/\d{2,3}[a-cy]?)?)(?![\d.])"),
+    re.compile(r"(?:size|尺码|码数)\s*[:：]?\s*(\d{1,3}(?:/\d{2,3}[a-cy]?)?)(?![\d.])"),
     re.compile(rf"(?<![a-z]){_LETTER}\s*(?:码|号|size)"),
     re.compile(r"(?<![\d.])(\d{2,3}/\d{2,3}[a-cy]?)(?![\d])"),
     re.compile(r"(?<![\d.])(\d{2,3})\s*码"),
@@ -130,7 +133,9 @@ _SIZE_PATTERNS = (
     re.compile(r"(?<![a-z])(xxs|xs|xl|xxl|xxxl|[2-6]xl)(?![a-z])"),
     re.compile(r"(小号|中号|大号|加加大|加大)(?!码)"),
 )
-_PLUS = re.compile(r"大码|加大码|加肥|特大号|plus[\s-]?size|big and tall|extended sizes?")
+_PLUS = re.compile(
+    r"大码|加大码|加肥|特大号|微胖|胖子|胖mm|胖胖|plus[\s-]?size|big and tall|extended sizes?|curvy"
+)
 
 _NEG_ZH = r"(?:不要|别要|不想要|不喜欢|不考虑|讨厌|除了|不含|不能是|不是|不用|别|不)"
 _NEG_EN = (
@@ -198,16 +203,17 @@ _INTENT_CUES: dict[str, re.Pattern[str]] = {
         r"穿哪个码|选多大|适合我的码|我的尺码"
     ),
     "chitchat": re.compile(
-        r"^\s*(?:hi|hello|hey|thanks|thank you|thx|bye|good ?bye|ok|okay|cool|great|nice)\b"
-        r"|^\s*(?:你好|您好|谢谢|多谢|再见|拜拜|哈喽|在吗|好的|嗯|ok)"
+        r"^\s*(?:hi|hello|hey|thanks|thank you|thx|bye|good ?bye|ok|okay|cool|great|nice|yes|yeah|yep|"
+        r"no|nope|sure)\b|^\s*(?:你好|您好|谢谢|多谢|再见|拜拜|哈喽|在吗|好的|嗯|ok|是的|对|不用了|没有了|好)"
     ),
 }
 _MODIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "cheaper",
         re.compile(
-            r"cheaper|less expensive|lower price|too expensive|too pricey|more affordable|budget option|"
-            r"便宜点|便宜一些|便宜一点|便宜些|更便宜|再便宜|太贵|实惠一?点|价格低一?点|便宜的"
+            r"cheaper|less expensive|lower price|(?:not )?too expensive|too pricey|more affordable|"
+            r"budget option|"
+            r"便宜点|便宜一些|便宜一点|便宜些|更便宜|再便宜|(?:不要|别|不)?太贵|实惠一?点|价格低一?点|便宜的"
         ),
     ),
     (
@@ -262,13 +268,14 @@ _FIT_PREFERENCE_AFTER = re.compile(r"^\s*(?:一点|一些|点|些)")
 
 _FILLERS_ZH = re.compile(
     r"我想要|我想买|我想找|我要买|我要|想要|想买|想找|帮我找|帮我看|帮我|给我|推荐一下|推荐|有没有|请问|麻烦|一下|"
-    r"(?:\d|一)(?:件|条|个|套|款)|一些|平时|看看|找找|的|吗|呢|吧|啊|呀|嘛|了|买|穿|适合|能|可以|你们|有|什么|哪些|"
+    r"(?:\d|一)?(?:件|条(?!纹)|个|套|款)|一些|平时|看看|找找|的|吗|呢|吧|啊|呀|嘛|了|买|穿|适合|能|可以|你们|有|什么|哪些|"
     r"我|你|要|些|给|在|用|对|是|身高|体重|喜欢|一点|都行|都可以|和|或者|或|及|还是|就行|就好|谢谢"
 )
 _FILLERS_EN = re.compile(
     r"(?<![a-z])(?:i'?m|i am|i|want|wanna|need|looking|look|for|a|an|the|some|show|me|please|find|my|to|buy|"
     r"with|in|of|something|any|anything|do|you|have|can|could|get|got|would|like|it|is|are|and|or|that|this|"
     r"one|ones|on|at|be|we|our|us|shop|shopping|recommend|suggest|help|what|which|good|nice|new|pair|pairs|"
+    r"about|how|not|yes|yeah|no|ok|okay|sure|"
     r"should|will|size|height|weight|weigh|tall|too|also|just|but|so|really|maybe|there|them|they|thanks|"
     r"m|s|ll|ve|re|d|cm|kg|please|pls|ones?|only|just|maybe)(?![a-z])"
 )
@@ -416,6 +423,16 @@ def _parse_body(text: _Text, lang: str, slots: Slots) -> None:
             value = _safe(parse_height, match.group(1) + "cm")
             if value is not None:
                 body["height_cm"] = value
+
+
+def _parse_height_next_to_weight(text: _Text, slots: Slots) -> None:
+    """ "女朋友165 48公斤": with a weight given, a lone 140-210 left after prices is the height."""
+    if "height_cm" in slots.body or "weight_kg" not in slots.body:
+        return
+    for match in text.take(_HEIGHT_NEXT_TO_WEIGHT):
+        value = _safe(parse_height, match.group(1) + "cm")
+        if value is not None:
+            slots.body["height_cm"] = value
 
 
 def _parse_sizes(text: _Text, slots: Slots) -> None:
@@ -612,6 +629,7 @@ def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = 
     _parse_sizes(text, slots)
     _parse_refs(text, slots)
     _parse_prices(text, slots)
+    _parse_height_next_to_weight(text, slots)
     if "cheaper" in slots.modifiers and slots.price_max is not None:
         slots.modifiers.remove("cheaper")  # "cheaper than 300" is a price bound, not a step down
     if "more_expensive" in slots.modifiers and slots.price_min is not None:

@@ -86,12 +86,19 @@ def test_price_forms(message: str, low: float | None, high: float | None) -> Non
         ("I'm 170 and 60kg", {"height_cm": 170.0, "weight_kg": 60.0}),
         ("身高170体重120斤", {"height_cm": 170.0, "weight_kg": 60.0}),
         ("胸围88 腰围70", {"chest_cm": 88.0, "waist_cm": 70.0}),
+        ("165 48kg", {"height_cm": 165.0, "weight_kg": 48.0}),
     ],
 )
 def test_body_forms(message: str, body: dict[str, float]) -> None:
     parsed = parse(message)
     assert parsed.slots.body == body
     assert parsed.intent == "size"
+
+
+def test_a_price_range_is_not_a_height() -> None:
+    slots = parse("160到200的裙子 50kg").slots
+    assert (slots.price_min, slots.price_max) == (160, 200) and slots.body == {"weight_kg": 50.0}
+    assert parse("女朋友165 48公斤 买条连衣裙").slots.body == {"height_cm": 165.0, "weight_kg": 48.0}
 
 
 def test_feet_inches_and_pounds() -> None:
@@ -178,6 +185,7 @@ def test_size_labels(message: str, label: str) -> None:
 
 def test_plus_size() -> None:
     assert parse("大码连衣裙").slots.plus_size
+    assert parse("微胖女生穿的裙子").slots.plus_size
     assert parse("plus size jeans").slots.plus_size
 
 
@@ -250,6 +258,10 @@ def test_brands_come_from_the_merchant() -> None:
         ("help", "help"),
         ("你能做什么", "help"),
         ("hi", "chitchat"),
+        ("yes", "chitchat"),
+        ("no", "chitchat"),
+        ("what about black?", "refine"),
+        ("不要太贵的", "refine"),
         ("谢谢", "chitchat"),
         ("compare the first two", "compare"),
         ("比较一下前两个", "compare"),
