@@ -6,7 +6,7 @@ within a field and ANDs across fields. Exclusions always win.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -29,7 +29,10 @@ class Filters:
     exclude_skus: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
+        # Lists copied one level (their items are strings): dataclasses.asdict's recursive deep copy
+        # was a measurable part of every chat turn.
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {k: list(v) if isinstance(v, list) else v for k, v in values if v not in (None, [], "")}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Filters:
