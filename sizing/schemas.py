@@ -101,8 +101,8 @@ class BodyInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    height_cm: float | None = None
-    weight_kg: float | None = None
+    height_cm: Number | None = None
+    weight_kg: Number | None = None
     height: Number | None = Field(
         None, description='Height with a unit: "170cm", "1.70m", "1米7", "5\'7\\"".'
     )
