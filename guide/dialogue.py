@@ -155,8 +155,13 @@ class Dialogue:
         state.turns += 1
         if parsed.intent == "reset":
             state = DialogueState(lang=parsed.lang, turns=state.turns)
-        self._remember_person(state, parsed, profile, profile_fit)
         asked_before, state.asked = state.asked, None
+        if asked_before == "body" and not parsed.slots.body and len(parsed.slots.numbers) >= 2:
+            # The answer to "your height and weight?" may come as bare numbers: "170 65".
+            body = _body_from_numbers(parsed.slots.numbers, parsed.lang)
+            if body:
+                parsed.slots.body, parsed.intent = body, "size"
+        self._remember_person(state, parsed, profile, profile_fit)
         handler = {
             "reset": self._reset,
             "help": self._help,
@@ -553,6 +558,20 @@ def _update_body(body: dict[str, Any], new: dict[str, Any]) -> None:
     for key, value in new.items():
         body.pop(_SAME_AS.get(key, ""), None)
         body[key] = value
+
+
+def _body_from_numbers(numbers: list[float], lang: str) -> dict[str, float]:
+    """Height (cm) and weight from two bare numbers; weight above 80 is 斤 in Chinese, pounds in English
+    above 100 (the same reading as the parser's bare weights)."""
+    height = next((n for n in numbers if 140 <= n <= 210), None)
+    weight = next((n for n in numbers if n != height and 30 <= n <= 300), None)
+    if height is None or weight is None:
+        return {}
+    if lang == "zh" and weight > 80:
+        weight /= 2
+    elif lang == "en" and weight > 100:
+        weight *= 0.45359237
+    return {"height_cm": height, "weight_kg": round(weight, 1)}
 
 
 def _enough_body(body: dict[str, Any]) -> bool:

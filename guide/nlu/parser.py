@@ -63,6 +63,7 @@ class Slots:
         None  # what a product question asks: material | price | color | sizes | fit | brand
     )
     modifiers: list[str] = field(default_factory=list)  # cheaper | more_expensive | other_colors
+    numbers: list[float] = field(default_factory=list)  # bare numbers no pattern claimed ("170 65")
 
 
 @dataclass
@@ -284,6 +285,7 @@ _GENERIC = re.compile(
     r"衣裳|东西|好看|好看的|商品|宝贝|款式|新款|热门|爆款)$"
 )
 FIT_TEXT = {"slim": "slim fit 修身", "regular": "regular fit", "loose": "loose fit 宽松"}
+_BARE_NUMBER = re.compile(r"(?<![\d.a-z])(\d{2,3}(?:\.\d)?)(?![\d.a-z])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[,，。.!！?？;；:：、~～\"'“”‘’()（）\[\]【】<>《》/\\|*#@&^%$¥￥+=_-]+")
@@ -634,6 +636,7 @@ def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = 
         slots.modifiers.remove("cheaper")  # "cheaper than 300" is a price bound, not a step down
     if "more_expensive" in slots.modifiers and slots.price_min is not None:
         slots.modifiers.remove("more_expensive")
+    slots.numbers = [float(n) for n in _BARE_NUMBER.findall(text.text)[:4]]
     drop = _apply_terms(text, normalised, slots, _typed_brands(message, brands))
     search_text, vague = _search_text(text.text, drop, slots)
     # Names in both languages help ranking on a catalog written in the other language.

@@ -30,7 +30,8 @@ def say(search: FakeSearch) -> Say:
     def send(message: str, profile: dict[str, object] | None = None) -> Turn:
         nonlocal state
         # Through JSON like the session store, so nothing relies on object identity between turns.
-        turn = dialogue.turn(DialogueState.from_dict(state.as_dict()), parse(message), profile)
+        # The session language is the hint, as in GuideService.
+        turn = dialogue.turn(DialogueState.from_dict(state.as_dict()), parse(message, state.lang), profile)
         state = turn.state
         return turn
 
@@ -205,6 +206,14 @@ def test_size_question_asks_for_height_and_weight_once_then_answers(say: Say) ->
     answer = say("165cm 110斤")
     assert answer.reply == "sizes"
     assert answer.cards and all(card.advice and card.advice.size == "M" for card in answer.cards)
+
+
+def test_bare_numbers_answer_the_height_and_weight_question(say: Say) -> None:
+    say("连衣裙")
+    assert say("我穿什么码").reply == "ask_body"
+    answer = say("165 100")
+    assert answer.reply == "sizes" and answer.state.body == {"height_cm": 165.0, "weight_kg": 50.0}
+    assert all(card.advice and card.advice.size == "M" for card in answer.cards)
 
 
 def test_product_question_answers_from_attributes(say: Say) -> None:
