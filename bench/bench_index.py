@@ -44,22 +44,12 @@ def clustered_unit_vectors(count: int, dim: int = DIM, clusters: int = 2000, see
 
 
 def demo_like_vectors(count: int, seed: int = 11) -> np.ndarray:
-    """Real demo-catalog embeddings (cached in var/) plus noise, as in bench_search."""
-    from pathlib import Path
-
-    from bench.bench_search import read_demo_products
+    """Real demo-catalog embeddings plus noise, as in bench_search."""
+    from bench.bench_search import demo_vectors, read_demo_products
     from fitguide.settings import Settings
     from guide.embedding import build_embedder
-    from guide.index_manager import embedding_text
 
-    cache = Path("var/bench/demo_vectors.npy")
-    if cache.exists():
-        demo = np.load(cache)
-    else:
-        products = read_demo_products()
-        demo = build_embedder(Settings()).encode([embedding_text(p) for p in products])
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, demo)
+    demo = demo_vectors(build_embedder(Settings()), read_demo_products())
     rng = np.random.default_rng(seed)
     vectors = demo[rng.integers(0, len(demo), count)] + rng.normal(scale=0.02, size=(count, demo.shape[1]))
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
@@ -87,10 +77,10 @@ def _child(size: int, kind: str, source: str, result: Any) -> None:
     baseline = _current_rss_mb()
     started = time.perf_counter()
     if kind == "ivf_pq":
-        nlist = max(64, min(4096, int(4 * np.sqrt(size))))
+        nlist = max(64, min(1024, int(4 * np.sqrt(size))))
         quantizer = faiss.IndexFlatIP(DIM)
         raw = faiss.IndexIVFPQ(quantizer, DIM, nlist, 48, 8, faiss.METRIC_INNER_PRODUCT)
-        raw.train(vectors[rng.choice(size, min(size, 100_000), replace=False)])
+        raw.train(vectors[np.sort(rng.choice(size, min(size, 100 * nlist), replace=False))])
         raw.add(vectors)
         index = FaissVectorIndex(vectors, raw, "ivf_pq")
         index.kind = "ivf_pq"
@@ -99,7 +89,7 @@ def _child(size: int, kind: str, source: str, result: Any) -> None:
     build_seconds = time.perf_counter() - started
     peak_mb = max(0.0, _rss_mb() - baseline)
     # Ground truth after the build, so the exact index's copy of the vectors is not in the peak above.
-    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    truth = np.argpartition(-(queries @ vectors.T), 10, axis=1)[:, :10]
     set_threads(1)
     sweeps: list[dict[str, Any]] = []
     settings_to_try: list[int | None] = list(NPROBES) if kind.startswith("ivf") else [None]

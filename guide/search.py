@@ -260,6 +260,10 @@ class CatalogSearch:
             mask[rows] = False
         return mask
 
+    def count(self, filters: Filters | None) -> int:
+        """How many products satisfy the filters: a cheap probe (no text ranking, no embedding)."""
+        return int(self.candidate_mask(filters).sum())
+
     def _dense(
         self, text: str, mask: np.ndarray, top_n: int, timings: dict[str, float]
     ) -> tuple[np.ndarray, np.ndarray]:

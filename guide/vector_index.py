@@ -86,16 +86,16 @@ class FaissVectorIndex:
             index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = ef_construction
         elif kind == "ivf_sq8":
-            lists = nlist or max(1, min(4096, int(4 * np.sqrt(max(1, len(vectors))))))
+            lists = nlist or max(1, min(1024, int(4 * np.sqrt(max(1, len(vectors))))))
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFScalarQuantizer(
                 quantizer, dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
             )
-            sample = (
-                vectors
-                if len(vectors) <= 100_000
-                else vectors[np.random.default_rng(0).choice(len(vectors), 100_000, replace=False)]
-            )
+            # ~50 points per list train k-means well enough; more only slows the build.
+            sample_size = min(len(vectors), 50 * lists)
+            sample = vectors[
+                np.sort(np.random.default_rng(0).choice(len(vectors), sample_size, replace=False))
+            ]
             index.train(sample)
         else:
             raise ValueError(f"unknown index kind {kind!r}")

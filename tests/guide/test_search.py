@@ -157,6 +157,12 @@ def test_dense_results_equal_brute_force_within_candidates(filters: Filters, que
     assert [p.sku for p in page.items] == [PRODUCTS[r].sku for r in expected]
 
 
+def test_count_equals_the_candidate_set() -> None:
+    filters = Filters(categories=["dress", "skirt"], exclude_colors=["red"], price_max=500)
+    assert SEARCH.count(filters) == sum(1 for p in PRODUCTS if not violates(p, filters))
+    assert SEARCH.count(None) == len(PRODUCTS)
+
+
 def test_exclusion_wins_over_inclusion_and_unisex_matches_either() -> None:
     assert SEARCH.search("", Filters(colors=["red"], exclude_colors=["red"])).total == 0
     men = SEARCH.search("", Filters(gender="men"), limit=1000).items
