@@ -24,6 +24,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # tells the workers of `fitguide serve --workers N` apart
             "request_id": redact(request_id_var.get()),  # client-supplied: may carry anything
             "msg": redact(record.getMessage()),
         }

@@ -62,6 +62,10 @@ class RuntimeCollector(Collector):
         self.cache_stats = cache_stats
 
     def collect(self) -> Iterable[Any]:
+        # Behind ``--workers N`` each scrape reaches one worker: the pid tells their figures apart.
+        info = GaugeMetricFamily("fitguide_worker_info", "The worker process answering", labels=["pid"])
+        info.add_metric([str(os.getpid())], 1)
+        yield info
         phases = GaugeMetricFamily(
             "fitguide_startup_seconds", "Seconds each start-up phase took in this worker", labels=["phase"]
         )

@@ -343,6 +343,16 @@ class IndexManager:
             return None
         if loaded is not None:
             self._loaded[merchant_id] = loaded
+            log.info(
+                "index loaded",
+                extra={
+                    "fields": {
+                        "merchant_id": merchant_id,
+                        "catalog_version": loaded.search.catalog_version,
+                        "directory": loaded.directory,
+                    }
+                },
+            )
         return loaded
 
     def _load(self, merchant_id: str, directory: Path) -> _Loaded | None:
