@@ -342,6 +342,8 @@ class Dialogue:
             cards = self._show(state, page.items)
             return Turn(state, intent, "results", context, cards, self._result_chips(state, cards))
         if state.offset > 0:
+            # Stay on the last page that had products, so the shown list and the offset agree.
+            state.offset = max(0, state.offset - self.page_size)
             return Turn(state, intent, "no_more", context, [], self._result_chips(state, []))
         relaxed = self.search.nearest_relaxed(text, filters, self.page_size, sort=state.sort)
         if relaxed is not None and relaxed.page.items:

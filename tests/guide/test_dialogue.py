@@ -131,7 +131,9 @@ def test_show_more_pages_without_repeats(say: Say) -> None:
     third = say("再看看")
     seen = skus(first) + skus(second) + skus(third)
     assert len(seen) == 8 and len(set(seen)) == 8  # all eight dresses, three pages of three
-    assert say("more").reply == "no_more"
+    last = say("more")
+    assert last.reply == "no_more" and last.state.offset == 6
+    assert say("compare the first two").comparison is not None  # the last page is still the one shown
 
 
 def test_reset_clears(say: Say) -> None:
