@@ -177,9 +177,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def startup_lines(log_path: Path) -> list[dict[str, Any]]:
+    """The JSON 'startup' log lines (one per worker: seconds per phase) written so far."""
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if '"startup"' in line and line.startswith("{"):
+            record = json.loads(line)
+            if record.get("msg") == "startup":
+                found.append(record)
+    return found
+
+
 @contextmanager
-def serve(var_dir: Path, embedder: str, workers: int = 1, log_path: Path | None = None) -> Iterator[str]:
-    """``fitguide serve`` on a free loopback port for the block; yields the base URL; always stopped."""
+def serve(
+    var_dir: Path,
+    embedder: str,
+    workers: int = 1,
+    log_path: Path | None = None,
+    env_overrides: dict[str, str] | None = None,
+    timeout: float = 600.0,
+) -> Iterator[str]:
+    """``fitguide serve`` on a free loopback port for the block; yields the base URL once every worker
+    has logged its start-up; always stopped. Logs at INFO (a line per request) as in production."""
     import httpx
 
     port = free_port()
@@ -189,42 +208,42 @@ def serve(var_dir: Path, embedder: str, workers: int = 1, log_path: Path | None 
         "FITGUIDE_EMBEDDER": embedder,
         "FITGUIDE_LOAD_DEMO": "false",
         "FITGUIDE_RATE_LIMIT_PER_MINUTE": "0",
-        "FITGUIDE_LOG_LEVEL": "WARNING",
+        "FITGUIDE_LOG_LEVEL": "INFO",
     }
+    env.update(env_overrides or {})
     env.pop("FITGUIDE_DATABASE_URL", None)
     command = [str(Path(sys.executable).parent / "fitguide"), "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
-    output = log_path.open("wb") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen(
-        command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        ready_in_a_row = 0
-        while ready_in_a_row < 2 * workers:  # a few answers in a row: usually every worker is up
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready in 300 s")
-            try:
-                ok = httpx.get(f"{base}/readyz", timeout=5).status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            ready_in_a_row = ready_in_a_row + 1 if ok else 0
-            time.sleep(0.2 if ok else 0.5)
-        yield base
-    finally:
+    log_path = log_path or var_dir / "serve.log"
+    with log_path.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        if log_path:
-            output.close()  # type: ignore[union-attr]
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server not ready in {timeout:.0f} s; see {log_path}")
+                if len(startup_lines(log_path)) >= workers:
+                    try:
+                        if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                time.sleep(0.3)
+            yield base
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
 
 
 def run_over_http(var_dir: Path, embedder: str, passes: int) -> dict[str, Any]:

@@ -21,7 +21,15 @@ from bench.common import print_table
 BENCH_DIR = Path(__file__).resolve().parent
 NOT_SCRIPTS = {"__init__", "common", "run_all", "synthetic_catalog"}
 # Cheapest first, so a quick look at sizing or search does not wait behind the long runs.
-ORDER = ("bench_sizing", "catalog_import", "bench_search", "bench_chat", "bench_http", "bench_index")
+ORDER = (
+    "bench_sizing",
+    "catalog_import",
+    "bench_startup",
+    "bench_search",
+    "bench_chat",
+    "bench_http",
+    "bench_index",
+)
 QUICK_ARGS = {
     "bench_sizing": ["--repeat", "50"],
     "catalog_import": ["--rows", "2000"],
@@ -29,6 +37,7 @@ QUICK_ARGS = {
     "bench_chat": ["--sizes", "1000", "10000", "--passes", "1", "--no-http"],
     "bench_http": ["--workers", "2", "--steps", "2", "8", "--step-seconds", "3", "--sustain-seconds", "10"],
     "bench_index": ["--sizes", "10000", "100000", "--skip-embedding"],
+    "bench_startup": ["--workers", "2"],
 }
 
 
