@@ -161,7 +161,8 @@ def main() -> None:
     parser.add_argument("--hnsw-1m", action="store_true", help="also build HNSW at 1M (slow on 2 cores)")
     parser.add_argument("--skip-embedding", action="store_true")
     args = parser.parse_args()
-    results = []
+    results: list[dict[str, Any]] = []
+    payload: dict[str, Any] = {"machine": machine(), "dim": DIM, "queries": QUERIES, "results": results}
     for size in args.sizes:
         for kind in args.kinds:
             if kind == "hnsw" and size >= 1_000_000 and not args.hnsw_1m:
@@ -169,6 +170,7 @@ def main() -> None:
             source = "clustered" if size >= 1_000_000 else "demo"
             result = run_one(size, kind, source)
             results.append(result)
+            write_report("index", payload)  # after every case: a long run that is cut short keeps its figures
             sweeps = [(s["nprobe"], s["recall@10"], s["latency_ms"]["p50"]) for s in result.get("sweeps", [])]
             print(
                 f"{size} {kind}: build {result.get('build_seconds')} s, index {result.get('index_mb')} MB, "
@@ -196,7 +198,6 @@ def main() -> None:
         ["products", "kind", "nprobe", "build s", "peak +MB", "index MB", "recall@10", "p50 ms", "p99 ms"],
         rows,
     )
-    payload: dict[str, Any] = {"machine": machine(), "dim": DIM, "queries": QUERIES, "results": results}
     if not args.skip_embedding:
         payload["embedding"] = embedding_throughput()
         print(f"\nembedding: {payload['embedding']}")
