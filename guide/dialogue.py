@@ -316,7 +316,7 @@ class Dialogue:
             in_stock = (
                 product_advice.in_stock
                 if product_advice and product_advice.in_stock is not None
-                else (_in_stock(product, size) if size else None)
+                else (in_stock_in_size(product, size) if size else None)
             )
             cards.append(Card(product, product_advice, in_stock))
         return cards
@@ -540,7 +540,8 @@ def _merge_price(
     return new_min, (old_max if old_max is not None and new_min is not None and old_max > new_min else None)
 
 
-def _in_stock(product: ProductRecord, size: str) -> bool:
+def in_stock_in_size(product: ProductRecord, size: str) -> bool:
+    """Stock check that tolerates spelling differences between chart and variant labels (XXL vs 2XL)."""
     wanted = normalize_size_label(size)
     return any(product.in_stock(label) for label in product.sizes if normalize_size_label(label) == wanted)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fitguide.db import Database
 from fitguide.errors import InvalidInput
-from guide.dialogue import Card, Dialogue, DialogueState, SearchBackend, SizeAdvice
+from guide.dialogue import Card, Dialogue, DialogueState, SearchBackend, SizeAdvice, in_stock_in_size
 from guide.nlu import parse
 from guide.records import ProductRecord
 from guide.replies import ReplyRenderer
@@ -122,7 +122,7 @@ class GuideService:
                     # "runs small: most buyers took one size up" belongs next to the fit line.
                     fit_summary=" · ".join(filter(None, (found.fit_summary, found.fit_note))) or None,
                     alternatives=tuple(a.size for a in found.alternatives),
-                    in_stock=product.in_stock(size) if size else None,
+                    in_stock=in_stock_in_size(product, size) if size else None,
                 )
             return advice
 
