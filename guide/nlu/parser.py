@@ -77,9 +77,10 @@ class ParsedMessage:
 
 # -- patterns -------------------------------------------------------------------------------------------
 
-_CURRENCY_PREFIX = r"(?:[$¥￥]|rmb|cny|usd)?\s*"
+_CURRENCY_PREFIX = r"(?:(?:[$¥￥]|rmb|cny|usd)\s*)?"
 _CURRENCY_SUFFIX = r"\s*(?:元钱|元|块钱|块|rmb|yuan|dollars?|bucks|usd|cny|刀)?"
-_NUM = _CURRENCY_PREFIX + r"(\d+(?:\.\d+)?)\s*(k|w|千|万)?(?![\d.])" + _CURRENCY_SUFFIX
+# Numbers start only where a digit run starts: keeps the patterns linear on long digit strings.
+_NUM = _CURRENCY_PREFIX + r"(?<![\d.])(\d+(?:\.\d+)?)\s*(k|w|千|万)?(?![\d.])" + _CURRENCY_SUFFIX
 _MAX_CUES = (
     r"不要超过|不超过|不能超过|别超过|不高于|低于|少于|最多|预算|控制在|cheaper than|less than|no more than|"
     r"not more than|at most|under|below|max(?:imum)?|up to|within|budget(?: is| of)?|lower than"
@@ -99,7 +100,7 @@ _PRICE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("around", re.compile(rf"(?:{_AROUND_CUES})\s*{_NUM}\s*(?:左右|上下)?")),
     ("around", re.compile(rf"{_NUM}\s*(?:左右|上下|ish)")),
     ("around", re.compile(r"[$¥￥]\s*(\d+(?:\.\d+)?)\s*(k|w|千|万)?")),
-    ("around", re.compile(r"(\d+(?:\.\d+)?)\s*(k|w|千|万)?\s*(?:元|块钱|块|yuan|dollars|bucks)")),
+    ("around", re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(k|w|千|万)?\s*(?:元|块钱|块|yuan|dollars|bucks)")),
 )
 
 _GIRTH = re.compile(
@@ -109,7 +110,7 @@ _GIRTH = re.compile(
 _HEIGHT_METRES = re.compile(
     r"(?<![\d.])([12])(?:\s*(?:米|m(?![a-z]))\s*(\d{1,2})|\.(\d{1,2})\s*(?:米|m(?![a-z])))"
 )
-_HEIGHT_CM = re.compile(r"(?:身高|height|个子)?\s*(?<![\d.])(\d{3}(?:\.\d)?)\s*(?:cm|厘米|公分)")
+_HEIGHT_CM = re.compile(r"(?<![\d.])(\d{3}(?:\.\d)?)\s*(?:cm|厘米|公分)")
 _HEIGHT_FEET = re.compile(
     r"(?<!\d)([4-7])\s*(?:'|′|’|ft|feet|foot)\s*(?:(\d{1,2})\s*(?:\"|″|”|''|in|inches)?)?"
 )
@@ -147,7 +148,8 @@ _NEG_CUE_END = re.compile(
     rf"(?:{_NEG_ZH}|(?<![a-z]){_NEG_EN})[\s,，、]*(?:any|the|too|so|very|要|穿|买|太|很|那么)?[\s]*$"
 )
 _LIST_GAP = re.compile(
-    r"^[\s,，、/&]*(?:and|or|nor|和|或|或者|跟|与|及|还有|也不要|也不|也别|,)?[\s,，、/&]*(?:色|的)?[\s]*$"
+    # Written so that no two adjacent parts can both take a space: linear even on long blank gaps.
+    r"^[\s,，、/&]*(?:(?:and|or|nor|和|或者|或|跟|与|及|还有|也不要|也不|也别)[\s,，、/&]*)?(?:(?:色|的)\s*)?$"
 )
 
 _REF_RANGE = re.compile(r"(?:前|头)(\d)(?:个|件|款|条|套)|(?:first|top)\s+(two|three|four|2|3|4)(?![a-z])")
@@ -319,7 +321,8 @@ def _normalise(message: str) -> str:
         text = text.replace(fancy, plain)
     # Full-width digits and letters fold to ASCII.
     text = "".join(chr(ord(ch) - 0xFEE0) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
-    return replace_chinese_numerals(text)
+    # One space for any run keeps every pattern linear in the message length.
+    return replace_chinese_numerals(_SPACES.sub(" ", text))
 
 
 class _Text:

@@ -191,7 +191,9 @@ def _pattern(words: list[str]) -> str:
         escaped = re.escape(word).replace(r"\ ", r"\s+")
         # English words also match their plural ("down jackets"); the lookup strips it again.
         parts.append(rf"(?<![a-z0-9]){escaped}(?:s|es)?(?![a-z0-9])" if _is_ascii(word) else escaped)
-    return "|".join(parts)
+    # The leading class lets the regex engine skip positions no word can start at, which is most of them.
+    first = "".join(sorted({re.escape(word[0]) for word in words if word}))
+    return rf"(?=[{first}])(?:{'|'.join(parts)})"
 
 
 @lru_cache(maxsize=1)
