@@ -34,10 +34,10 @@ class Settings(BaseSettings):
     demo_dir: Path | None = Field(
         None, description="Demo catalog folder (size_charts.csv, products.csv); default data_dir/demo."
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    log_level: str = "INFO"
+    host: str = Field("127.0.0.1", description="Interface `fitguide serve` binds to.")
+    port: int = Field(8000, description="TCP port of `fitguide serve`.")
+    workers: int = Field(1, description="Worker processes of `fitguide serve`; each loads model and index.")
+    log_level: str = Field("INFO", description="Level of the JSON log lines on stderr.")
     session_ttl_seconds: int = Field(24 * 3600, description="Chat sessions expire after this idle time.")
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted upload file.")
     max_upload_rows: int = Field(50_000, description="Most rows accepted in one upload.")
