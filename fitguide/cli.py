@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -49,8 +48,6 @@ def serve(
         f"FitGuide on http://{host}:{port}  demo: http://{host}:{port}/demo  "
         f"API docs: http://{host}:{port}/docs  console: http://{host}:{port}/console"
     )
-    # Worker processes read their settings from the environment: tell them how many share the CPU.
-    os.environ["FITGUIDE_WORKERS"] = str(workers)
     uvicorn.run("web.main:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
 
 

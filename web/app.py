@@ -67,7 +67,7 @@ def _load_resources(app: FastAPI, settings: Settings) -> None:
         from guide.index_manager import IndexManager
         from guide.service import GuideService
 
-        configure_threads(settings.workers)
+        configure_threads()
         app.state.search = IndexManager(settings, database, app.state.embedder)
     app.state.catalog_listeners.append(app.state.search.on_catalog_changed)
     app.state.components["index"] = True
