@@ -1,8 +1,8 @@
 """The body model: from height, weight (and age) to a full set of body measurements with uncertainty.
 
-Per sex, a linear model on height, weight, BMI, age and an age x BMI interaction predicts each
+Per sex, a linear model on height, weight, BMI, age, log age and an age x BMI interaction predicts each
 dimension (scikit-learn LinearRegression; the coefficients are kept as arrays for sub-millisecond
-inference). Its residuals give
+inference). Its out-of-fold residuals (what the model gets wrong on people it has not seen) give
 
 * a heteroscedastic standard deviation per dimension (log |residual| regressed on BMI, age, height),
 * the 10%/90% quantiles of the standardised residuals (the reported 80% interval), and
@@ -79,9 +79,13 @@ class BodyModel(BaseEstimator):
     ``fit(frame)`` takes columns sex, height_cm, weight_kg, age and every name in DIMENSIONS.
     """
 
-    def __init__(self, interval: float = 0.8, min_sd_cm: float = 0.5):
+    def __init__(
+        self, interval: float = 0.8, min_sd_cm: float = 0.5, cv_folds: int = 5, random_state: int = 0
+    ):
         self.interval = interval
         self.min_sd_cm = min_sd_cm
+        self.cv_folds = cv_folds
+        self.random_state = random_state
 
     def fit(self, frame: pd.DataFrame, y: object = None) -> BodyModel:
         self.dimensions_ = DIMENSIONS
@@ -103,7 +107,10 @@ class BodyModel(BaseEstimator):
             regression = LinearRegression().fit(features, targets)
             self.coef_[sex] = regression.coef_.T.copy()  # (F, D)
             self.intercept_[sex] = regression.intercept_.copy()
-            residuals = targets - regression.predict(features)
+            # The uncertainty is what the model gets wrong on people it was not fitted on.
+            residuals = targets - _out_of_fold_predictions(
+                features, targets, self.cv_folds, self.random_state
+            )
             scale_features = _scale_matrix(h, w, a)
             log_abs = np.log(np.abs(residuals) + 1e-3)
             scale_coef, *_ = np.linalg.lstsq(scale_features, log_abs, rcond=None)
@@ -230,6 +237,16 @@ class BodyModel(BaseEstimator):
         )
 
 
+def _out_of_fold_predictions(features: np.ndarray, targets: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    fold_of = np.random.default_rng(seed).permutation(len(features)) % folds
+    predictions = np.empty_like(targets)
+    for fold in range(folds):
+        held_out = fold_of == fold
+        regression = LinearRegression().fit(features[~held_out], targets[~held_out])
+        predictions[held_out] = regression.predict(features[held_out])
+    return predictions
+
+
 def condition_gaussian(
     mean: np.ndarray, cov: np.ndarray, evidence: Mapping[int, tuple[float, float]]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -244,7 +261,7 @@ def condition_gaussian(
     return new_mean, (new_cov + new_cov.T) / 2.0
 
 
-MODEL_NAME = "body_model_v1"
+MODEL_NAME = "body_model_v2"
 
 
 def model_paths(data_dir: Path) -> tuple[Path, Path]:

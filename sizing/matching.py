@@ -147,6 +147,8 @@ class SizeMatch:
     deciding_dimension: str | None
     close_call: bool
     adjustment: FitAdjustment
+    plan: _Plan
+    body: BodyVector
 
     @property
     def size(self) -> str:
@@ -155,6 +157,10 @@ class SizeMatch:
     @property
     def confidence(self) -> float:
         return float(self.probabilities[self.index])
+
+    def fits_at(self, index: int) -> tuple[DimensionFit, ...]:
+        """Per-dimension fit of another size of the chart (e.g. the neighbours of the recommended one)."""
+        return _dimension_fits([self.plan], np.array([index]), self.body)[0]
 
 
 def _log_interval_mass(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -194,11 +200,13 @@ class _Plan:
     that decide probabilities ("rows", numpy): the same plus the boundaries padded with -inf/+inf.
     """
 
+    names: tuple[str, ...]
     source: list[int]
     scale: list[float]
     sd_override: list[float]  # nan = use the body's sd
     ease: list[float]
     weights: list[float]  # normalised; 0 for dimensions that only get a verdict
+    rounded_weights: list[float]
     steps: list[float]  # typical size step, for the deciding dimension
     row_source: np.ndarray  # (K_a,)
     row_scale: np.ndarray
@@ -207,6 +215,16 @@ class _Plan:
     row_girth: np.ndarray  # 1.0 where the fit adjuster's offset applies
     row_weight: np.ndarray
     padded: np.ndarray  # (K_a, S+1)
+    # Every dimension (for verdicts), numpy: body position, scale, ease, verdict scale; chart low/high
+    # flattened row-major (K*S) with each dimension's start in it.
+    dim_source: np.ndarray
+    dim_scale: np.ndarray
+    dim_ease: np.ndarray
+    dim_verdict_scale: np.ndarray
+    dim_start: np.ndarray
+    low_flat: np.ndarray
+    high_flat: np.ndarray
+    garment: bool
 
 
 def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
@@ -244,11 +262,13 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
     centers = chart.center
     steps = np.median(np.diff(centers, axis=1), axis=1) if centers.shape[1] > 1 else np.ones(n)
     plan = _Plan(
+        names=chart.dimensions,
         source=source.tolist(),
         scale=scale.tolist(),
         sd_override=sd_override.tolist(),
         ease=ease.tolist(),
         weights=weights.tolist(),
+        rounded_weights=np.round(weights, 3).tolist(),
         steps=steps.tolist(),
         row_source=source[active],
         row_scale=scale[active],
@@ -259,30 +279,86 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
         row_girth=girth[active],
         row_weight=weights[active],
         padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
+        dim_source=source,
+        dim_scale=scale,
+        dim_ease=ease,
+        dim_verdict_scale=np.array(
+            [1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions]
+        ),
+        dim_start=np.arange(n) * len(chart.sizes),
+        low_flat=chart.low.ravel(),
+        high_flat=chart.high.ravel(),
+        garment=chart.kind == "garment",
     )
     chart.plans[key] = plan
     return plan
 
 
-def _verdict(dimension: str, body_value: float, low: float, high: float, ease: float, garment: bool) -> str:
-    scale = 1.0 if dimension in GIRTHS or dimension in ("weight", "length") else 0.5
-    if garment:
-        slack = (low + high) / 2.0 - body_value - ease
-    else:
-        # Body chart: where the body sits in the size's range; beyond its edges is tight/loose.
-        if body_value > high:
-            slack = -(body_value - high) - 1.0
-        elif body_value < low:
-            slack = (low - body_value) + 1.0
-        else:
-            slack = 0.0
-    if slack <= -5.0 * scale:
-        return "tight"
-    if slack <= -2.0 * scale:
-        return "snug"
-    if slack >= 4.0 * scale:
-        return "loose"
-    return "good"
+VERDICTS = ("tight", "snug", "good", "loose")
+
+
+def _verdicts(
+    value: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    ease: np.ndarray,
+    scale: np.ndarray,
+    garment: np.ndarray,
+) -> np.ndarray:
+    """Index into VERDICTS per dimension. Garment charts: slack = garment - body - wanted ease. Body charts:
+    where the body sits in the size's range; beyond its edges (by more than 1 cm) is tight/loose."""
+    beyond = np.where(value > high, -(value - high) - 1.0, np.where(value < low, (low - value) + 1.0, 0.0))
+    slack = np.where(garment, (low + high) / 2.0 - value - ease, beyond)
+    return np.select(
+        [slack <= -5.0 * scale, slack <= -2.0 * scale, slack >= 4.0 * scale], [0, 1, 3], default=2
+    )
+
+
+def _dimension_fits(
+    plans: Sequence[_Plan], indices: np.ndarray, body: BodyVector
+) -> list[tuple[DimensionFit, ...]]:
+    """Per-dimension fits of size ``indices[i]`` of each plan's chart, all charts in one numpy pass."""
+    counts = [len(plan.dim_source) for plan in plans]
+    flat_offsets = np.cumsum([0] + [len(plan.low_flat) for plan in plans[:-1]])
+    source = np.concatenate([plan.dim_source for plan in plans])
+    value = body.mean[source] * np.concatenate([plan.dim_scale for plan in plans])
+    position = np.concatenate([plan.dim_start for plan in plans]) + np.repeat(flat_offsets + indices, counts)
+    low = np.concatenate([plan.low_flat for plan in plans])[position]
+    high = np.concatenate([plan.high_flat for plan in plans])[position]
+    ease = np.concatenate([plan.dim_ease for plan in plans])
+    garment = np.repeat([plan.garment for plan in plans], counts)
+    verdicts = _verdicts(
+        value, low, high, ease, np.concatenate([plan.dim_verdict_scale for plan in plans]), garment
+    ).tolist()
+    body_cm = np.round(value, 1).tolist()
+    ease_cm = np.round((low + high) / 2.0 - value, 1).tolist()
+    target_ease = np.round(ease, 1).tolist()
+    lows, highs, values, sources = low.tolist(), high.tolist(), value.tolist(), source.tolist()
+    measured = body.measured.tolist()
+    result = []
+    row = 0
+    for plan, count in zip(plans, counts, strict=True):
+        fits = []
+        for k in range(count):
+            r = row + k
+            if values[r] != values[r]:  # nan: a dimension the body does not have (length on body charts)
+                continue
+            fits.append(
+                DimensionFit(
+                    dimension=plan.names[k],
+                    body_cm=body_cm[r],
+                    chart_low=lows[r],
+                    chart_high=highs[r],
+                    ease_cm=ease_cm[r] if plan.garment else None,
+                    target_ease_cm=target_ease[r] if plan.garment else None,
+                    verdict=VERDICTS[verdicts[r]],
+                    measured=measured[sources[r]] if plan.scale[k] == 1.0 else False,
+                    weight=plan.rounded_weights[k],
+                )
+            )
+        result.append(tuple(fits))
+        row += count
+    return result
 
 
 def match(
@@ -302,6 +378,8 @@ def match_many(
     fit_preference: str = "regular",
 ) -> list[SizeMatch]:
     """``match`` for many (chart, garment group, adjustment) at once: one vectorised pass for all charts."""
+    if not requests:
+        return []
     plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
     counts = [len(plan.row_source) for plan in plans]
     widths = [len(chart.sizes) for chart, _, _ in requests]
@@ -341,59 +419,28 @@ def match_many(
     pooled -= pooled.max(axis=1, keepdims=True)
     probabilities = np.exp(pooled)
     probabilities /= probabilities.sum(axis=1, keepdims=True)
-    body_mean, body_sd, measured = body.mean.tolist(), body.sd.tolist(), body.measured.tolist()
+    best = probabilities.argmax(axis=1)
+    # Close call: the best size is not clearly ahead (sizes a chart does not have are 0 here).
+    top_two = np.sort(probabilities, axis=1)[:, -2:] if widest > 1 else np.zeros((n_items, 2))
+    close = ((top_two[:, 1] < 0.6) | (top_two[:, 0] >= 0.3)) & (np.array(widths) > 1)
+    fits = _dimension_fits(plans, best, body)
+    body_sd, measured = body.sd.tolist(), body.measured.tolist()
     return [
-        _finish(chart, plan, probabilities[item, : widths[item]], body_mean, body_sd, measured, adjustment)
-        for item, ((chart, _, adjustment), plan) in enumerate(zip(requests, plans, strict=True))
-    ]
-
-
-def _finish(
-    chart: ParsedChart,
-    plan: _Plan,
-    probabilities: np.ndarray,
-    body_mean: list[float],
-    body_sd: list[float],
-    measured: list[bool],
-    adjustment: FitAdjustment,
-) -> SizeMatch:
-    """Recommended size, per-dimension verdicts and the deciding dimension for one chart."""
-    best = int(np.argmax(probabilities))
-    n_sizes = len(chart.sizes)
-    garment = chart.kind == "garment"
-    lows, highs = chart.low[:, best].tolist(), chart.high[:, best].tolist()
-    fits = []
-    for k, dimension in enumerate(chart.dimensions):
-        value = body_mean[plan.source[k]] * plan.scale[k]
-        if value != value:  # nan: a dimension the body does not have (length on body charts)
-            continue
-        low, high, ease = lows[k], highs[k], plan.ease[k]
-        fits.append(
-            DimensionFit(
-                dimension=dimension,
-                body_cm=round(value, 1),
-                chart_low=low,
-                chart_high=high,
-                ease_cm=round((low + high) / 2.0 - value, 1) if garment else None,
-                target_ease_cm=round(ease, 1) if garment else None,
-                verdict=_verdict(dimension, value, low, high, ease, garment),
-                measured=measured[plan.source[k]] if plan.scale[k] == 1.0 else False,
-                weight=round(plan.weights[k], 3),
-            )
+        SizeMatch(
+            chart=chart,
+            probabilities=probabilities[item, : widths[item]],
+            index=index,
+            dimensions=fits[item],
+            deciding_dimension=_deciding_dimension(chart, plan, body_sd, measured) if is_close else None,
+            close_call=is_close,
+            adjustment=adjustment,
+            plan=plan,
+            body=body,
         )
-    close_call = False
-    if n_sizes > 1:
-        top_two = np.partition(probabilities, n_sizes - 2)[-2:]
-        close_call = bool(top_two[1] < 0.6 or top_two[0] >= 0.3)
-    return SizeMatch(
-        chart=chart,
-        probabilities=probabilities,
-        index=best,
-        dimensions=tuple(fits),
-        deciding_dimension=_deciding_dimension(chart, plan, body_sd, measured) if close_call else None,
-        close_call=close_call,
-        adjustment=adjustment,
-    )
+        for item, ((chart, _, adjustment), plan, index, is_close) in enumerate(
+            zip(requests, plans, best.tolist(), close.tolist(), strict=True)
+        )
+    ]
 
 
 def _deciding_dimension(

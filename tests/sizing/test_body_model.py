@@ -31,7 +31,7 @@ def test_estimator_contract() -> None:
     people = synthetic_people()
     model = BodyModel(interval=0.8)
     assert model.fit(people) is model
-    assert clone(model).get_params() == {"interval": 0.8, "min_sd_cm": 0.5}
+    assert clone(model).get_params() == {"interval": 0.8, "min_sd_cm": 0.5, "cv_folds": 5, "random_state": 0}
     for attribute in ("coef_", "intercept_", "scale_coef_", "z_quantiles_", "corr_", "waist_correction_"):
         assert hasattr(model, attribute)
     prediction = model.predict(people.head(5))
@@ -66,8 +66,11 @@ def test_shipped_artefact_loads_with_metadata(body_model: BodyModel) -> None:
     assert np.all(estimate.low < estimate.mean) and np.all(estimate.mean < estimate.high)
     _, metadata_path = model_paths(REPO_ROOT / "data")
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    assert metadata["name"] == "body_model_v1"
+    assert metadata["name"] == "body_model_v2"
     assert set(metadata["held_out_ansur"]) == {"male", "female"}
+    cross_validation = metadata["cross_validation_training_people"]["by_sex"]
+    assert set(cross_validation) == {"male", "female"}
+    assert cross_validation["female"]["chest_mae_cm"]["body_model"] < 4.0
     assert metadata["nhanes_waist_check"]["by_age_band"]
 
 
@@ -77,3 +80,19 @@ def test_nhanes_correction_raises_older_waists(body_model: BodyModel) -> None:
     military_old = body_model.estimate("male", 175, 80, 65, population="ansur")
     assert old.value("waist") > military_old.value("waist")
     assert old.value("waist") > young.value("waist")
+
+
+def test_uncertainty_comes_from_out_of_fold_residuals() -> None:
+    """With few people per feature, in-sample residuals understate the error on new people; the model's
+    sd must reflect the out-of-fold error instead."""
+    from sklearn.linear_model import LinearRegression
+
+    from sizing.body_model import design_matrix
+
+    people = synthetic_people(n=25, seed=3)
+    men = people[people["sex"] == "male"]
+    features = design_matrix(*(men[c].to_numpy(float) for c in ("height_cm", "weight_kg", "age")))
+    chest = men["chest"].to_numpy(float)
+    in_sample_sd = (chest - LinearRegression().fit(features, chest).predict(features)).std()
+    _, sd = BodyModel().fit(people).predict_moments(men, population="ansur")
+    assert sd[:, 0].mean() > 1.15 * in_sample_sd
