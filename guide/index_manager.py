@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -131,6 +132,20 @@ def embedding_text(product: ProductRecord) -> str:
 
 def text_hash(model_name: str, text: str) -> str:
     return hashlib.sha1(f"{model_name}\n{text}".encode()).hexdigest()
+
+
+def shipped_embeddings_path(data_dir: Path, model_name: str) -> Path:
+    """Precomputed product vectors shipped with the demo catalog (scripts/build_demo_embeddings.py)."""
+    return data_dir / "demo" / f"embeddings-{re.sub(r'[^A-Za-z0-9_.-]', '_', model_name)}.npz"
+
+
+def load_shipped_embeddings(data_dir: Path, model_name: str) -> dict[str, np.ndarray]:
+    """Text hash -> vector from the shipped file; empty when there is none for this model."""
+    path = shipped_embeddings_path(data_dir, model_name)
+    if not path.exists():
+        return {}
+    with np.load(path) as data:
+        return dict(zip(data["hashes"].tolist(), data["vectors"].astype(np.float32), strict=True))
 
 
 def _record_from_dict(data: dict[str, Any]) -> ProductRecord:
@@ -398,6 +413,16 @@ class IndexManager:
             for row, h in enumerate(hashes):
                 if h in reusable:
                     vectors[row] = old_vectors[reusable[h]]
+        if missing:
+            # A first start need not embed the demo catalog: its vectors ship with it.
+            shipped = load_shipped_embeddings(self.settings.data_dir, self.embedder.name)
+            still_missing = []
+            for row in missing:
+                if (found := shipped.get(hashes[row])) is not None and found.shape[0] == self.embedder.dim:
+                    vectors[row] = found
+                else:
+                    still_missing.append(row)
+            missing = still_missing
         for start in range(0, len(missing), _EMBED_BATCH):
             rows = missing[start : start + _EMBED_BATCH]
             vectors[rows] = self.embedder.encode([texts[r] for r in rows], kind="passage")
