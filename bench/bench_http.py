@@ -143,7 +143,7 @@ async def load(base: str, script: list[dict[str, Any]], concurrency: int, second
 
 
 def scrape_cache(base: str, attempts: int = 20) -> dict[str, dict[str, float]]:
-    """Query-cache counters per worker (by pid), scraped from /metrics over fresh connections."""
+    """Query-cache counters and resident memory per worker (by pid), from /metrics on fresh connections."""
     import httpx
 
     found: dict[str, dict[str, float]] = {}
@@ -157,6 +157,8 @@ def scrape_cache(base: str, attempts: int = 20) -> dict[str, dict[str, float]]:
             for name in ("hits", "misses"):
                 if line.startswith(f"fitguide_query_embedding_cache_{name}_total "):
                     values[name] = float(line.split()[-1])
+            if line.startswith("fitguide_worker_resident_bytes "):
+                values["resident_mb"] = round(float(line.split()[-1]) / 1e6, 1)
         if pid is not None:
             found[pid] = values
     return found
@@ -241,6 +243,9 @@ def main() -> None:
                 latency.get("p95"),
                 latency.get("p99"),
                 f"{result['query_cache']['hit_rate']:.0%}",
+                "/".join(
+                    str(v.get("resident_mb", "?")) for v in result["query_cache"]["per_worker"].values()
+                ),
                 f"{sustained['client_cpu_share']:.0%}",
             ]
         )
@@ -262,6 +267,7 @@ def main() -> None:
             "p95",
             "p99",
             "cache hits",
+            "worker MB",
             "client cpu",
         ],
         rows,

@@ -49,6 +49,14 @@ def configure_threads() -> int:
     return count
 
 
+def resident_bytes() -> int | None:
+    """This process's resident memory (Linux /proc), shared pages such as memory-mapped vectors included."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class RuntimeCollector(Collector):
     """Start-up seconds per phase and query-embedding cache counters, read at scrape time."""
 
@@ -61,6 +69,11 @@ class RuntimeCollector(Collector):
         info = GaugeMetricFamily("fitguide_worker_info", "The worker process answering", labels=["pid"])
         info.add_metric([str(os.getpid())], 1)
         yield info
+        resident = resident_bytes()
+        if resident is not None:
+            memory = GaugeMetricFamily("fitguide_worker_resident_bytes", "Resident memory of this worker")
+            memory.add_metric([], resident)
+            yield memory
         phases = GaugeMetricFamily(
             "fitguide_startup_seconds", "Seconds each start-up phase took in this worker", labels=["phase"]
         )
