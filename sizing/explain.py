@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sizing.body_model import BodyEstimate
 from sizing.matching import DIMENSION_LABELS, VERDICT_LABELS, DimensionFit, SizeMatch
-from sizing.schemas import AlternativeOut, DecidingInput, DimensionOut
+from sizing.schemas import AlternativeOut, DecidingInput, DimensionOut, NeighbourOut
 from sizing.size_systems import body_type
 
 ALTERNATIVE_MIN_PROBABILITY = 0.15
@@ -29,35 +29,37 @@ def _fmt_range(low: float, high: float) -> str:
     return f"{low:.0f}" if abs(high - low) < 0.05 else f"{low:.0f}-{high:.0f}"
 
 
-def dimensions_out(fits: tuple[DimensionFit, ...], garment: bool, lang: str) -> list[DimensionOut]:
-    rows = []
-    for fit in fits:
-        rows.append(
-            DimensionOut(
-                dimension=fit.dimension,
-                label=dimension_label(fit.dimension, lang),
-                body_cm=fit.body_cm,
-                garment_cm=round((fit.chart_low + fit.chart_high) / 2.0, 1) if garment else None,
-                chart_range_cm=(fit.chart_low, fit.chart_high),
-                ease_cm=fit.ease_cm,
-                target_ease_cm=fit.target_ease_cm,
-                verdict=fit.verdict,
-                verdict_label=VERDICT_LABELS[fit.verdict] if lang == "zh" else fit.verdict,
-                measured=fit.measured,
-                weight=fit.weight,
-            )
+_LABELS = {
+    "en": {dimension: en for dimension, (en, _) in DIMENSION_LABELS.items()},
+    "zh": {dimension: zh for dimension, (_, zh) in DIMENSION_LABELS.items()},
+}
+_VERDICT_WORDS = {"en": {verdict: verdict for verdict in VERDICT_LABELS}, "zh": VERDICT_LABELS}
+
+
+def dimensions_out(fits: tuple[DimensionFit, ...], lang: str) -> list[DimensionOut]:
+    labels = _LABELS["zh" if lang == "zh" else "en"]
+    verdicts = _VERDICT_WORDS["zh" if lang == "zh" else "en"]
+    return [
+        DimensionOut(
+            dimension=fit.dimension,
+            label=labels.get(fit.dimension, fit.dimension),
+            body_cm=fit.body_cm,
+            garment_cm=fit.garment_cm,
+            chart_range_cm=(fit.chart_low, fit.chart_high),
+            ease_cm=fit.ease_cm,
+            target_ease_cm=fit.target_ease_cm,
+            verdict=fit.verdict,
+            verdict_label=verdicts[fit.verdict],
+            measured=fit.measured,
+            weight=fit.weight,
         )
-    return rows
-
-
-def key_fit(match: SizeMatch) -> DimensionFit | None:
-    """The dimension that weighs most for this product."""
-    return max(match.dimensions, key=lambda fit: fit.weight, default=None)
+        for fit in fits
+    ]
 
 
 def beyond_range(match: SizeMatch) -> str | None:
     """'largest' when even the largest size is tight, 'smallest' when even the smallest is loose."""
-    key = key_fit(match)
+    key = match.key
     if key is None:
         return None
     if match.index == len(match.chart.sizes) - 1 and key.verdict == "tight":
@@ -72,8 +74,7 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
     in the direction the recommended size already misses)."""
     options = []
     best = match.index
-    key = key_fit(match)
-    verdict = key.verdict if key else "good"
+    verdict = match.key.verdict if match.key else "good"
     for index in (best - 1, best + 1):
         if (index < best and verdict == "tight") or (index > best and verdict == "loose"):
             continue
@@ -100,6 +101,19 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
     return sorted(options, key=lambda option: -option.probability)
 
 
+def neighbours(match: SizeMatch, lang: str) -> list[NeighbourOut]:
+    """The sizes either side of the recommended one with their per-dimension fit, in chart order."""
+    indices = [i for i in (match.index - 1, match.index + 1) if 0 <= i < len(match.chart.sizes)]
+    return [
+        NeighbourOut(
+            size=match.chart.sizes[index],
+            probability=round(float(match.probabilities[index]), 4),
+            dimensions=dimensions_out(fits, lang),
+        )
+        for index, fits in zip(indices, match.fits_at(indices), strict=True)
+    ]
+
+
 def deciding_input(match: SizeMatch, lang: str, has_reference: bool) -> DecidingInput | None:
     if not match.close_call:
         return None
@@ -123,7 +137,7 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
     """(explanation, one-line fit summary for a product card)."""
     size, percent = match.size, round(match.confidence * 100)
     garment = match.chart.kind == "garment"
-    key = key_fit(match)
+    key = match.key
     edge = beyond_range(match)
     parts: list[str] = []
     if lang == "zh":

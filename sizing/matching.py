@@ -73,6 +73,10 @@ OUTERWEAR_EXTRA_EASE = {"chest": 6.0, "waist": 6.0, "hip": 4.0, "shoulder": 1.0,
 BODY_CHART_SHOULDER_OFFSET = 2.0
 # How far a shopper's fit preference moves the compared girth (cm).
 PREFERENCE_SHIFT = {"slim": -2.0, "regular": 0.0, "loose": 3.0}
+PREFERENCES = tuple(PREFERENCE_SHIFT)
+# Columns of _Plan.row_table (then one static-shift column per preference) and _Plan.dim_table.
+_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_GIRTH, _ROW_WEIGHT, _ROW_STATIC = range(6)
+_DIM_SOURCE, _DIM_SCALE, _DIM_EASE, _DIM_VERDICT_SCALE, _DIM_START = range(5)
 # Ideal garment length as a share of height (tops, outerwear) by sex.
 LENGTH_RATIO = {
     ("top", "male"): 0.40,
@@ -131,6 +135,7 @@ class DimensionFit:
     body_cm: float
     chart_low: float
     chart_high: float
+    garment_cm: float | None  # the garment's value (middle of the chart entry; garment charts only)
     ease_cm: float | None  # garment minus body (garment charts only)
     target_ease_cm: float | None
     verdict: str  # tight | snug | good | loose
@@ -149,6 +154,7 @@ class SizeMatch:
     adjustment: FitAdjustment
     plan: _Plan
     body: BodyVector
+    key: DimensionFit | None  # the fitted dimension the garment group weighs most
 
     @property
     def size(self) -> str:
@@ -158,9 +164,11 @@ class SizeMatch:
     def confidence(self) -> float:
         return float(self.probabilities[self.index])
 
-    def fits_at(self, index: int) -> tuple[DimensionFit, ...]:
-        """Per-dimension fit of another size of the chart (e.g. the neighbours of the recommended one)."""
-        return _dimension_fits([self.plan], np.array([index]), self.body)[0]
+    def fits_at(self, indices: Sequence[int]) -> list[tuple[DimensionFit, ...]]:
+        """Per-dimension fits of other sizes of the chart (e.g. the neighbours of the recommended one)."""
+        if not indices:
+            return []
+        return _dimension_fits([self.plan] * len(indices), np.asarray(indices, dtype=int), self.body)
 
 
 def _log_interval_mass(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -195,35 +203,25 @@ def ease_for(dimension: str, chart: ParsedChart, group: str) -> float:
 class _Plan:
     """Everything about matching one chart for one garment group and sex that does not depend on the body.
 
-    Per dimension k (python lists, for the per-dimension verdict loop): the body-vector position it reads,
-    a scale (a garment length is a share of height), an sd override, ease, weight. For the K_a dimensions
-    that decide probabilities ("rows", numpy): the same plus the boundaries padded with -inf/+inf.
+    Per dimension k (python lists, for assembling results): its name, the body-vector position it reads,
+    a scale (a garment length is a share of height), its weight and typical size step. The numpy tables
+    hold the same per dimension, plus ease and the preference shifts, for the vectorised passes.
     """
 
     names: tuple[str, ...]
     source: list[int]
     scale: list[float]
-    sd_override: list[float]  # nan = use the body's sd
-    ease: list[float]
     weights: list[float]  # normalised; 0 for dimensions that only get a verdict
     rounded_weights: list[float]
     steps: list[float]  # typical size step, for the deciding dimension
-    row_source: np.ndarray  # (K_a,)
-    row_scale: np.ndarray
-    row_sd_override: np.ndarray
-    row_static: dict[str, np.ndarray]  # preference -> ease + preference shift, (K_a,)
-    row_girth: np.ndarray  # 1.0 where the fit adjuster's offset applies
-    row_weight: np.ndarray
-    padded: np.ndarray  # (K_a, S+1)
-    # Every dimension (for verdicts), numpy: body position, scale, ease, verdict scale; chart low/high
-    # flattened row-major (K*S) with each dimension's start in it.
-    dim_source: np.ndarray
-    dim_scale: np.ndarray
-    dim_ease: np.ndarray
-    dim_verdict_scale: np.ndarray
-    dim_start: np.ndarray
-    low_flat: np.ndarray
-    high_flat: np.ndarray
+    # The K_a dimensions that decide probabilities, one row each, columns _ROW_*; and the boundaries padded
+    # with -inf/+inf (K_a, S+1).
+    row_table: np.ndarray
+    padded: np.ndarray
+    # Every dimension (for verdicts), one row each, columns _DIM_*; chart low and high flattened row-major
+    # (2, K*S). One array per kind so a page of charts is stacked with one concatenate each.
+    dim_table: np.ndarray
+    bounds_flat: np.ndarray
     garment: bool
 
 
@@ -265,29 +263,30 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
         names=chart.dimensions,
         source=source.tolist(),
         scale=scale.tolist(),
-        sd_override=sd_override.tolist(),
-        ease=ease.tolist(),
         weights=weights.tolist(),
         rounded_weights=np.round(weights, 3).tolist(),
         steps=steps.tolist(),
-        row_source=source[active],
-        row_scale=scale[active],
-        row_sd_override=sd_override[active],
-        row_static={
-            p: (ease + girth * waist_factor * shift)[active] for p, shift in PREFERENCE_SHIFT.items()
-        },
-        row_girth=girth[active],
-        row_weight=weights[active],
+        row_table=np.column_stack(
+            [
+                source,
+                scale,
+                sd_override,
+                girth,
+                weights,
+                *(ease + girth * waist_factor * PREFERENCE_SHIFT[p] for p in PREFERENCES),
+            ]
+        )[active],
         padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
-        dim_source=source,
-        dim_scale=scale,
-        dim_ease=ease,
-        dim_verdict_scale=np.array(
-            [1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions]
+        dim_table=np.column_stack(
+            [
+                source,
+                scale,
+                ease,
+                [1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions],
+                np.arange(n) * len(chart.sizes),
+            ]
         ),
-        dim_start=np.arange(n) * len(chart.sizes),
-        low_flat=chart.low.ravel(),
-        high_flat=chart.high.ravel(),
+        bounds_flat=np.stack([chart.low.ravel(), chart.high.ravel()]),
         garment=chart.kind == "garment",
     )
     chart.plans[key] = plan
@@ -318,20 +317,21 @@ def _dimension_fits(
     plans: Sequence[_Plan], indices: np.ndarray, body: BodyVector
 ) -> list[tuple[DimensionFit, ...]]:
     """Per-dimension fits of size ``indices[i]`` of each plan's chart, all charts in one numpy pass."""
-    counts = [len(plan.dim_source) for plan in plans]
-    flat_offsets = np.cumsum([0] + [len(plan.low_flat) for plan in plans[:-1]])
-    source = np.concatenate([plan.dim_source for plan in plans])
-    value = body.mean[source] * np.concatenate([plan.dim_scale for plan in plans])
-    position = np.concatenate([plan.dim_start for plan in plans]) + np.repeat(flat_offsets + indices, counts)
-    low = np.concatenate([plan.low_flat for plan in plans])[position]
-    high = np.concatenate([plan.high_flat for plan in plans])[position]
-    ease = np.concatenate([plan.dim_ease for plan in plans])
+    counts = [len(plan.dim_table) for plan in plans]
+    table = np.concatenate([plan.dim_table for plan in plans])
+    bounds = np.concatenate([plan.bounds_flat for plan in plans], axis=1)
+    flat_offsets = np.cumsum([0] + [plan.bounds_flat.shape[1] for plan in plans[:-1]])
+    source = table[:, _DIM_SOURCE].astype(int)
+    value = body.mean[source] * table[:, _DIM_SCALE]
+    position = table[:, _DIM_START].astype(int) + np.repeat(flat_offsets + indices, counts)
+    low, high = bounds[0, position], bounds[1, position]
+    ease = table[:, _DIM_EASE]
     garment = np.repeat([plan.garment for plan in plans], counts)
-    verdicts = _verdicts(
-        value, low, high, ease, np.concatenate([plan.dim_verdict_scale for plan in plans]), garment
-    ).tolist()
+    verdicts = _verdicts(value, low, high, ease, table[:, _DIM_VERDICT_SCALE], garment).tolist()
     body_cm = np.round(value, 1).tolist()
-    ease_cm = np.round((low + high) / 2.0 - value, 1).tolist()
+    center = (low + high) / 2.0
+    garment_cm = np.round(center, 1).tolist()
+    ease_cm = np.round(center - value, 1).tolist()
     target_ease = np.round(ease, 1).tolist()
     lows, highs, values, sources = low.tolist(), high.tolist(), value.tolist(), source.tolist()
     measured = body.measured.tolist()
@@ -349,6 +349,7 @@ def _dimension_fits(
                     body_cm=body_cm[r],
                     chart_low=lows[r],
                     chart_high=highs[r],
+                    garment_cm=garment_cm[r] if plan.garment else None,
                     ease_cm=ease_cm[r] if plan.garment else None,
                     target_ease_cm=target_ease[r] if plan.garment else None,
                     verdict=VERDICTS[verdicts[r]],
@@ -381,23 +382,23 @@ def match_many(
     if not requests:
         return []
     plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
-    counts = [len(plan.row_source) for plan in plans]
-    widths = [len(chart.sizes) for chart, _, _ in requests]
-    n_items, total_rows, widest = len(requests), sum(counts), max(widths, default=1)
-    # Log-probabilities per item and size; sizes a chart does not have stay at -inf.
-    pooled = np.full((n_items, widest), -np.inf)
-    for item, width in enumerate(widths):
-        if counts[item] == 0:
-            pooled[item, :width] = 0.0  # nothing tells the sizes apart: a flat distribution, not a guess
+    counts = [len(plan.row_table) for plan in plans]
+    widths = np.array([len(chart.sizes) for chart, _, _ in requests])
+    n_items, total_rows, widest = len(requests), sum(counts), int(widths.max())
+    # Log-probabilities per item and size; sizes a chart does not have stay at -inf. An item with no
+    # deciding dimension gets a flat distribution, not a guess.
+    beyond_chart = np.arange(widest)[None, :] >= widths[:, None]
+    pooled = np.where(beyond_chart, -np.inf, 0.0)
     if total_rows:
         preference = fit_preference if fit_preference in PREFERENCE_SHIFT else "regular"
-        source = np.concatenate([plan.row_source for plan in plans])
-        sd_override = np.concatenate([plan.row_sd_override for plan in plans])
+        rows = np.concatenate([plan.row_table for plan in plans])
+        source = rows[:, _ROW_SOURCE].astype(int)
+        sd_override = rows[:, _ROW_SD_OVERRIDE]
         offsets = np.repeat([adjustment.offset_cm for _, _, adjustment in requests], counts)
         compared = (
-            body.mean[source] * np.concatenate([plan.row_scale for plan in plans])
-            + np.concatenate([plan.row_static[preference] for plan in plans])
-            + offsets * np.concatenate([plan.row_girth for plan in plans])
+            body.mean[source] * rows[:, _ROW_SCALE]
+            + rows[:, _ROW_STATIC + PREFERENCES.index(preference)]
+            + offsets * rows[:, _ROW_GIRTH]
         )
         sd = np.where(np.isnan(sd_override), body.sd[source], sd_override)
         padded = np.full((total_rows, widest + 1), np.inf)
@@ -407,22 +408,18 @@ def match_many(
                 padded[row : row + count, : plan.padded.shape[1]] = plan.padded
                 row += count
         z = (padded - compared[:, None]) / sd[:, None]
-        weighted = (
-            _log_interval_mass(z[:, :-1], z[:, 1:])
-            * np.concatenate([plan.row_weight for plan in plans])[:, None]
-        )
-        with_rows = [item for item in range(n_items) if counts[item]]
+        weighted = _log_interval_mass(z[:, :-1], z[:, 1:]) * rows[:, _ROW_WEIGHT, None]
+        with_rows = np.flatnonzero(counts)
         starts = np.cumsum([0] + [counts[item] for item in with_rows[:-1]])
         sums = np.add.reduceat(weighted, starts, axis=0)
-        for position, item in enumerate(with_rows):
-            pooled[item, : widths[item]] = sums[position, : widths[item]]
+        pooled[with_rows] = np.where(beyond_chart[with_rows], -np.inf, sums)
     pooled -= pooled.max(axis=1, keepdims=True)
     probabilities = np.exp(pooled)
     probabilities /= probabilities.sum(axis=1, keepdims=True)
     best = probabilities.argmax(axis=1)
     # Close call: the best size is not clearly ahead (sizes a chart does not have are 0 here).
     top_two = np.sort(probabilities, axis=1)[:, -2:] if widest > 1 else np.zeros((n_items, 2))
-    close = ((top_two[:, 1] < 0.6) | (top_two[:, 0] >= 0.3)) & (np.array(widths) > 1)
+    close = ((top_two[:, 1] < 0.6) | (top_two[:, 0] >= 0.3)) & (widths > 1)
     fits = _dimension_fits(plans, best, body)
     body_sd, measured = body.sd.tolist(), body.measured.tolist()
     return [
@@ -436,11 +433,16 @@ def match_many(
             adjustment=adjustment,
             plan=plan,
             body=body,
+            key=max(fits[item], key=_fit_weight, default=None),
         )
         for item, ((chart, _, adjustment), plan, index, is_close) in enumerate(
             zip(requests, plans, best.tolist(), close.tolist(), strict=True)
         )
     ]
+
+
+def _fit_weight(fit: DimensionFit) -> float:
+    return fit.weight
 
 
 def _deciding_dimension(

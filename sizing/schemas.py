@@ -367,6 +367,15 @@ class AlternativeOut:
 
 
 @dataclass(slots=True)
+class NeighbourOut:
+    """A size next to the recommended one, with its per-dimension fit (the widget's fit view)."""
+
+    size: str
+    probability: float
+    dimensions: list[DimensionOut]
+
+
+@dataclass(slots=True)
 class DecidingInput:
     field: str
     label: str
@@ -387,6 +396,7 @@ class Recommendation:
     deciding_input: DecidingInput | None = None
     chart_id: str | None = None
     fit_note: str | None = None
+    neighbours: list[NeighbourOut] = field(default_factory=list)  # single-product answers only
 
 
 class BatchRecommendResponse(BaseModel):

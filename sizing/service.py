@@ -16,7 +16,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
 from sqlalchemy import insert, select
 
 from catalog.models import Merchant, Product, RecommendationEvent, SizeChart
@@ -341,7 +340,7 @@ class SizingService:
                 ],
                 code="unknown_sku",
             )
-        return self.recommend_batch(merchant_id, [sku], body, fit_preference, lang)[sku]
+        return self.recommend_batch(merchant_id, [sku], body, fit_preference, lang, neighbours=True)[sku]
 
     def recommend_batch(
         self,
@@ -350,8 +349,12 @@ class SizingService:
         body: BodyInput,
         fit_preference: str | None = None,
         lang: str = "en",
+        neighbours: bool = False,
     ) -> dict[str, Recommendation]:
-        """One recommendation per known sku (unknown skus are left out; the router reports them)."""
+        """One recommendation per known sku (unknown skus are left out; the router reports them).
+
+        ``neighbours`` adds the per-dimension fit of the sizes next to the recommended one (the widget's
+        fit view of a single product; a result page does not need it)."""
         resolved = resolve_body(body, fit_preference)
         charts = self.merchant_charts(merchant_id)
         preference = resolved.fit_preference or "regular"
@@ -378,40 +381,48 @@ class SizingService:
                 (k, charts.charts[k[0]]) for k in distinct if k[0] is not None and k[0] in charts.charts
             ]
             matches = match_many([(chart, k[1], k[3]) for k, chart in with_chart], vector, preference)
+            # The 号型 depends on the body and the garment group only.
+            codes = {
+                group: explain.haoxing(resolved.height_cm, estimate, group)
+                for group in {k[1] for k in distinct}
+            }
             for (key, _), size_match in zip(with_chart, matches, strict=True):
-                answers[key] = self._recommendation(size_match, estimate, resolved, key, lang)
+                answers[key] = self._recommendation(size_match, codes[key[1]], resolved, lang, neighbours)
             for key in distinct:
                 if key not in answers:
-                    answers[key] = _no_chart("", explain.haoxing(resolved.height_cm, estimate, key[1]), lang)
-        return {sku: replace(answers[key], sku=sku) for sku, key in keys.items()}
+                    answers[key] = _no_chart("", codes[key[1]], lang)
+        results: dict[str, Recommendation] = {}
+        for sku, key in keys.items():
+            answer = answers[key]
+            # The first product of a shared answer takes it; the others get a copy.
+            results[sku] = replace(answer, sku=sku) if answer.sku else answer
+            answer.sku = answer.sku or sku
+        return results
 
     def _recommendation(
-        self,
-        size_match: SizeMatch,
-        estimate: BodyEstimate,
-        resolved: ResolvedBody,
-        key: tuple[str | None, str, str, FitAdjustment],
-        lang: str,
+        self, size_match: SizeMatch, code: str, resolved: ResolvedBody, lang: str, neighbours: bool
     ) -> Recommendation:
-        chart, group, adjustment = size_match.chart, key[1], key[3]
+        chart, adjustment = size_match.chart, size_match.adjustment
         text, summary = explain.explanation(size_match, lang, not resolved.measured)
         fit_note = (
             (adjustment.message_zh if lang == "zh" else adjustment.message) if adjustment.strong else None
         )
+        probabilities = size_match.probabilities.round(4).tolist()
         return Recommendation(
             sku="",
             status="ok",
             size=size_match.size,
-            probabilities=dict(zip(chart.sizes, np.round(size_match.probabilities, 4).tolist(), strict=True)),
-            confidence=round(size_match.confidence, 4),
+            probabilities=dict(zip(chart.sizes, probabilities, strict=True)),
+            confidence=probabilities[size_match.index],
             alternatives=explain.alternatives(size_match, lang),
-            dimensions=explain.dimensions_out(size_match.dimensions, chart.kind == "garment", lang),
+            dimensions=explain.dimensions_out(size_match.dimensions, lang),
             explanation=text,
             fit_summary=summary,
-            haoxing=explain.haoxing(resolved.height_cm, estimate, group),
+            haoxing=code,
             deciding_input=explain.deciding_input(size_match, lang, resolved.reference is not None),
             chart_id=chart.chart_id,
             fit_note=fit_note,
+            neighbours=explain.neighbours(size_match, lang) if neighbours else [],
         )
 
 

@@ -87,3 +87,16 @@ def test_bad_fit_preference_is_422(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["issues"][0]["column"] == "fit_preference"
+
+
+def test_recommend_sends_neighbours_in_the_widget_shape(client: TestClient) -> None:
+    _with_catalog(client)
+    data = client.post(
+        "/api/size/recommend", json={"merchant_id": MERCHANT, "sku": "SHIRT1", "body": BODY}
+    ).json()
+    assert data["neighbours"], "sizes next to the recommended one"
+    top_level_keys = set(data["dimensions"][0])
+    for neighbour in data["neighbours"]:
+        assert set(neighbour) == {"size", "probability", "dimensions"}
+        assert neighbour["size"] in data["probabilities"] and neighbour["size"] != data["size"]
+        assert all(set(d) == top_level_keys for d in neighbour["dimensions"])

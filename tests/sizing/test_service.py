@@ -122,3 +122,31 @@ def test_estimate_needs_sex(service: SizingService) -> None:
     assert waist.measured and waist.estimate_cm == 70.0
     assert estimate.haoxing_top.startswith("170/")
     assert "号型" in estimate.explanation
+
+
+def test_single_recommendation_has_neighbour_sizes_with_their_fit(service: SizingService) -> None:
+    result = service.recommend(MERCHANT, "SHIRT1", MAN, None, "en")
+    chart = service.merchant_charts(MERCHANT).charts[result.chart_id or ""]
+    best = chart.sizes.index(result.size or "")
+    expected = [chart.sizes[i] for i in (best - 1, best + 1) if 0 <= i < len(chart.sizes)]
+    assert [n.size for n in result.neighbours] == expected
+    for neighbour in result.neighbours:
+        assert neighbour.probability == pytest.approx(result.probabilities[neighbour.size], abs=1e-4)
+        assert [d.dimension for d in neighbour.dimensions] == [d.dimension for d in result.dimensions]
+        index = chart.sizes.index(neighbour.size)
+        chest = next(d for d in neighbour.dimensions if d.dimension == "chest")
+        k = chart.dimensions.index("chest")
+        assert chest.chart_range_cm == (chart.low[k, index], chart.high[k, index])
+        # The same body: a bigger garment has more ease, a smaller one less.
+        recommended_chest = next(d for d in result.dimensions if d.dimension == "chest")
+        assert chest.body_cm == recommended_chest.body_cm
+        assert chest.ease_cm is not None and recommended_chest.ease_cm is not None  # a garment chart
+        assert (chest.ease_cm > recommended_chest.ease_cm) == (index > best)
+    # A result page does not carry them.
+    assert service.recommend_batch(MERCHANT, ["SHIRT1"], MAN)["SHIRT1"].neighbours == []
+
+
+def test_products_sharing_a_chart_get_their_own_sku(service: SizingService) -> None:
+    results = service.recommend_batch(MERCHANT, ["TEE1", "TEE2"], MAN)
+    assert results["TEE1"].sku == "TEE1" and results["TEE2"].sku == "TEE2"
+    assert results["TEE1"].size == results["TEE2"].size
