@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from catalog.merchants import create_merchant
 from catalog.models import Merchant, Product, Variant
@@ -129,11 +129,13 @@ def write_in_progress(database: Database, var_dir: Path, baseline_wal: int) -> b
         wal = var_dir / "fitguide.db-wal"
         return wal.exists() and wal.stat().st_size > baseline_wal + 64 * 1024
     with database.engine.connect() as connection:
-        busy = connection.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-            "AND datname = current_database() AND (state = 'idle in transaction' "
-            "OR query ILIKE 'COPY%' OR query ILIKE 'DELETE%' OR query ILIKE 'INSERT%' "
-            "OR query ILIKE 'UPDATE%')"
+        busy = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND datname = current_database() AND (state = 'idle in transaction' "
+                "OR query ILIKE 'COPY%' OR query ILIKE 'DELETE%' OR query ILIKE 'INSERT%' "
+                "OR query ILIKE 'UPDATE%')"
+            )
         ).scalar()
     return bool(busy)
 
