@@ -2,7 +2,8 @@
 
 Builds a throwaway SQLite catalog of 50 products over 10 size charts (body and garment, letter,
 numeric and 号型 labels), warms the chart cache, then times ``SizingService.recommend`` and
-``recommend_batch`` (body parsing, estimation, matching and explanation text included).
+``recommend_batch`` (body parsing, estimation, matching and explanation text included). The worst case
+is a page whose 50 products each have their own chart, for a shopper not seen before.
 
     python bench/bench_sizing.py [--repeat 300]
 """
@@ -153,6 +154,12 @@ def main() -> None:
             service.recommend(MERCHANT, skus[0], fresh)
 
         results["single_new_body_ms"] = _stats(time_ms(cold_single, args.repeat))
+
+        def cold_batch() -> None:
+            fresh = BodyInput(height="175cm", weight=f"{60 + next(new_shopper) * 1e-6:.6f}kg", sex="male")
+            service.recommend_batch(MERCHANT, skus, fresh)
+
+        results["batch50_50charts_new_body_ms"] = _stats(time_ms(cold_batch, args.repeat))
         results["estimate_ms"] = _stats(time_ms(lambda: service.estimate(body), args.repeat))
     names = {
         "estimate_ms": ("estimate (body only)", "-"),
@@ -160,6 +167,7 @@ def main() -> None:
         "single_new_body_ms": ("recommend, 1 product, new body", "0.2"),
         "batch50_10charts_ms": ("recommend_batch, 50 products / 10 charts", "5.0"),
         "batch50_50charts_ms": ("recommend_batch, 50 products / 50 charts", "5.0"),
+        "batch50_50charts_new_body_ms": ("recommend_batch, 50 products / 50 charts, new body", "5.0"),
     }
     rows = [
         [names[k][0], results[k]["min"], results[k]["p50"], results[k]["p95"], names[k][1]] for k in names

@@ -80,9 +80,7 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
             continue
         # The size that relieves a tight (or loose) key dimension is always worth naming.
         relieves = (index > best and verdict == "tight") or (index < best and verdict == "loose")
-        likely = (
-            0 <= index < len(match.chart.sizes) and match.probabilities[index] >= ALTERNATIVE_MIN_PROBABILITY
-        )
+        likely = 0 <= index < len(match.chart.sizes) and match.rounded[index] >= ALTERNATIVE_MIN_PROBABILITY
         if 0 <= index < len(match.chart.sizes) and (likely or relieves):
             size = match.chart.sizes[index]
             larger = index > best
@@ -93,7 +91,7 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
             options.append(
                 AlternativeOut(
                     size=size,
-                    probability=round(float(match.probabilities[index]), 3),
+                    probability=round(match.rounded[index], 3),
                     direction="larger" if larger else "smaller",
                     tradeoff=text,
                 )
@@ -103,14 +101,13 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
 
 def neighbours(match: SizeMatch, lang: str) -> list[NeighbourOut]:
     """The sizes either side of the recommended one with their per-dimension fit, in chart order."""
-    indices = [i for i in (match.index - 1, match.index + 1) if 0 <= i < len(match.chart.sizes)]
     return [
         NeighbourOut(
             size=match.chart.sizes[index],
-            probability=round(float(match.probabilities[index]), 4),
+            probability=match.rounded[index],
             dimensions=dimensions_out(fits, lang),
         )
-        for index, fits in zip(indices, match.fits_at(indices), strict=True)
+        for index, fits in match.neighbours
     ]
 
 

@@ -152,9 +152,10 @@ class SizeMatch:
     deciding_dimension: str | None
     close_call: bool
     adjustment: FitAdjustment
-    plan: _Plan
-    body: BodyVector
     key: DimensionFit | None  # the fitted dimension the garment group weighs most
+    rounded: list[float]  # probabilities to 4 decimals, for display
+    # (size index, per-dimension fits) of the sizes either side of the recommended one, when asked for.
+    neighbours: tuple[tuple[int, tuple[DimensionFit, ...]], ...] = ()
 
     @property
     def size(self) -> str:
@@ -163,12 +164,6 @@ class SizeMatch:
     @property
     def confidence(self) -> float:
         return float(self.probabilities[self.index])
-
-    def fits_at(self, indices: Sequence[int]) -> list[tuple[DimensionFit, ...]]:
-        """Per-dimension fits of other sizes of the chart (e.g. the neighbours of the recommended one)."""
-        if not indices:
-            return []
-        return _dimension_fits([self.plan] * len(indices), np.asarray(indices, dtype=int), self.body)
 
 
 def _log_interval_mass(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -377,8 +372,10 @@ def match_many(
     requests: Sequence[tuple[ParsedChart, str, FitAdjustment]],
     body: BodyVector,
     fit_preference: str = "regular",
+    neighbours: bool = False,
 ) -> list[SizeMatch]:
-    """``match`` for many (chart, garment group, adjustment) at once: one vectorised pass for all charts."""
+    """``match`` for many (chart, garment group, adjustment) at once: one vectorised pass for all charts.
+    ``neighbours`` also fits the sizes either side of each recommended one (in the same pass)."""
     if not requests:
         return []
     plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
@@ -420,23 +417,34 @@ def match_many(
     # Close call: the best size is not clearly ahead (sizes a chart does not have are 0 here).
     top_two = np.sort(probabilities, axis=1)[:, -2:] if widest > 1 else np.zeros((n_items, 2))
     close = ((top_two[:, 1] < 0.6) | (top_two[:, 0] >= 0.3)) & (widths > 1)
-    fits = _dimension_fits(plans, best, body)
+    best_list, widths_list = best.tolist(), widths.tolist()
+    fitted_plans, fitted_indices = list(plans), list(best_list)
+    beside: list[list[int]] = [[] for _ in plans]
+    if neighbours:
+        for item, (plan, index) in enumerate(zip(plans, best_list, strict=True)):
+            for other in (index - 1, index + 1):
+                if 0 <= other < widths_list[item]:
+                    beside[item].append(len(fitted_plans))
+                    fitted_plans.append(plan)
+                    fitted_indices.append(other)
+    fits = _dimension_fits(fitted_plans, np.array(fitted_indices), body)
+    rounded = np.round(probabilities, 4).tolist()
     body_sd, measured = body.sd.tolist(), body.measured.tolist()
     return [
         SizeMatch(
             chart=chart,
-            probabilities=probabilities[item, : widths[item]],
+            probabilities=probabilities[item, : widths_list[item]],
             index=index,
             dimensions=fits[item],
             deciding_dimension=_deciding_dimension(chart, plan, body_sd, measured) if is_close else None,
             close_call=is_close,
             adjustment=adjustment,
-            plan=plan,
-            body=body,
             key=max(fits[item], key=_fit_weight, default=None),
+            rounded=rounded[item][: widths_list[item]],
+            neighbours=tuple((fitted_indices[f], fits[f]) for f in beside[item]),
         )
         for item, ((chart, _, adjustment), plan, index, is_close) in enumerate(
-            zip(requests, plans, best.tolist(), close.tolist(), strict=True)
+            zip(requests, plans, best_list, close.tolist(), strict=True)
         )
     ]
 

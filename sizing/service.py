@@ -380,7 +380,9 @@ class SizingService:
             with_chart = [
                 (k, charts.charts[k[0]]) for k in distinct if k[0] is not None and k[0] in charts.charts
             ]
-            matches = match_many([(chart, k[1], k[3]) for k, chart in with_chart], vector, preference)
+            matches = match_many(
+                [(chart, k[1], k[3]) for k, chart in with_chart], vector, preference, neighbours
+            )
             # The 号型 depends on the body and the garment group only.
             codes = {
                 group: explain.haoxing(resolved.height_cm, estimate, group)
@@ -407,7 +409,7 @@ class SizingService:
         fit_note = (
             (adjustment.message_zh if lang == "zh" else adjustment.message) if adjustment.strong else None
         )
-        probabilities = size_match.probabilities.round(4).tolist()
+        probabilities = size_match.rounded
         return Recommendation(
             sku="",
             status="ok",
