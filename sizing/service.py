@@ -359,8 +359,11 @@ class SizingService:
         charts = self.merchant_charts(merchant_id)
         preference = resolved.fit_preference or "regular"
         vectors: dict[str, tuple[BodyEstimate, BodyVector]] = {}
-        # Products sharing a chart, garment group, sex and fit adjustment share one answer.
-        keys: dict[str, tuple[str | None, str, str, FitAdjustment]] = {}
+        # Products sharing a chart, garment group, sex and fit adjustment share one answer. Adjustments are
+        # keyed by identity (hashing the dataclass costs more than the matching); equal but distinct ones
+        # only miss the sharing.
+        adjustments: dict[int, FitAdjustment] = {}
+        keys: dict[str, tuple[str | None, str, str, int]] = {}
         for sku in skus:
             product = charts.products.get(sku)
             if product is None or sku in keys:
@@ -373,15 +376,16 @@ class SizingService:
                     BodyVector.from_estimate(estimate, resolved.height_cm, resolved.weight_kg),
                 )
             adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
-            keys[sku] = (product.chart_id, garment_group(product.category), sex, adjustment)
-        answers: dict[tuple[str | None, str, str, FitAdjustment], Recommendation] = {}
+            adjustments[id(adjustment)] = adjustment
+            keys[sku] = (product.chart_id, garment_group(product.category), sex, id(adjustment))
+        answers: dict[tuple[str | None, str, str, int], Recommendation] = {}
         for sex, (estimate, vector) in vectors.items():
             distinct = [k for k in dict.fromkeys(keys.values()) if k[2] == sex]
             with_chart = [
                 (k, charts.charts[k[0]]) for k in distinct if k[0] is not None and k[0] in charts.charts
             ]
             matches = match_many(
-                [(chart, k[1], k[3]) for k, chart in with_chart], vector, preference, neighbours
+                [(chart, k[1], adjustments[k[3]]) for k, chart in with_chart], vector, preference, neighbours
             )
             # The 号型 depends on the body and the garment group only.
             codes = {
