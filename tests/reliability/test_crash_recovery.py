@@ -29,6 +29,9 @@ IMPORT_KILL_SECONDS = (0.05, 0.5, 1.0)
 # Seconds after the import's transaction starts writing, so kills land inside the database write too.
 WRITE_KILL_SECONDS = (0.0, 0.3)
 REBUILD_KILLS = 2
+# PostgreSQL repeats the distinctive points only (each kill costs a server start): one during the upload,
+# two inside the write transaction, one during a rebuild.
+POSTGRES_KILLS = {"sent": (0.5,), "writing": (0.0, 0.3), "rebuild": 1}
 MERCHANT = "crash-shop"
 CHARTS = (
     "chart_id,name,category,gender,kind,size,chest_cm,waist_cm\n"
@@ -190,8 +193,12 @@ def test_sigkill_during_imports_and_rebuilds_leaves_old_or_new_never_a_mix(
         assert_index_catches_up(server, database)
         # Kill points: fixed delays after the request starts (upload and parsing), then delays after the
         # import's transaction has started writing (the database write itself).
-        kill_points = [("sent", delay) for delay in IMPORT_KILL_SECONDS]
-        kill_points += [("writing", delay) for delay in WRITE_KILL_SECONDS]
+        sent, writing, rebuilds = IMPORT_KILL_SECONDS, WRITE_KILL_SECONDS, REBUILD_KILLS
+        if url is not None:
+            sent, writing = POSTGRES_KILLS["sent"], POSTGRES_KILLS["writing"]  # type: ignore[assignment]
+            rebuilds = int(POSTGRES_KILLS["rebuild"])  # type: ignore[call-overload]
+        kill_points = [("sent", delay) for delay in sent]
+        kill_points += [("writing", delay) for delay in writing]
         for round_number, (phase, delay) in enumerate(kill_points, start=1):
             outcome = {}
             wal = var_dir / "fitguide.db-wal"
@@ -220,7 +227,7 @@ def test_sigkill_during_imports_and_rebuilds_leaves_old_or_new_never_a_mix(
 
         # Kill while the index is being rebuilt after a committed import.
         root = var_dir / "indexes" / MERCHANT
-        for extra in range(REBUILD_KILLS):
+        for extra in range(rebuilds):
             round_number = len(kill_points) + 1 + extra
             leftovers = set(root.glob(".staging-*"))
             outcome = {}
@@ -250,4 +257,4 @@ def test_sigkill_during_imports_and_rebuilds_leaves_old_or_new_never_a_mix(
         f"import kills {survival.import_kills}, rebuild kills {survival.rebuild_kills}, "
         f"restarts {server.starts - 1}"
     )
-    assert len(survival.import_kills) == len(IMPORT_KILL_SECONDS) + len(WRITE_KILL_SECONDS)
+    assert len(survival.import_kills) == len(kill_points) and survival.rebuild_kills == rebuilds
