@@ -29,6 +29,7 @@ import numpy as np
 
 from bench.common import machine, percentiles, print_table, write_report
 from catalog import taxonomy
+from fitguide.runtime import configure_threads
 from fitguide.settings import REPO_ROOT, Settings
 from guide.embedding import Embedder, QueryEmbeddingCache, build_embedder
 from guide.eval_guide import pipeline_inputs
@@ -204,6 +205,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings(embedder=args.embedder) if args.embedder else Settings()
     embedder = build_embedder(settings)
+    threads = configure_threads()  # one torch/faiss thread, as each service worker runs
     Tokenizer.initialize()
     demo = read_demo_products()
     vectors = demo_vectors(embedder, demo)
@@ -240,6 +242,7 @@ def main() -> None:
             "embedder": embedder.name,
             "query_cache": "warm" if args.warm_cache else "disabled (every query embedded)",
             "demo_products": len(demo),
+            "threads": threads,
             "kinds": dict(Counter(r["index_kind"] for r in results)),
             "results": results,
         },
