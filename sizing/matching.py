@@ -76,7 +76,7 @@ PREFERENCE_SHIFT = {"slim": -2.0, "regular": 0.0, "loose": 3.0}
 PREFERENCES = tuple(PREFERENCE_SHIFT)
 # Columns of _Plan.row_table (then one static-shift column per preference) and _Plan.dim_table.
 _ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_GIRTH, _ROW_WEIGHT, _ROW_STATIC = range(6)
-_DIM_SOURCE, _DIM_SCALE, _DIM_EASE, _DIM_VERDICT_SCALE, _DIM_START = range(5)
+_DIM_SOURCE, _DIM_SCALE, _DIM_EASE, _DIM_VERDICT_SCALE, _DIM_START, _DIM_GARMENT = range(6)
 # Ideal garment length as a share of height (tops, outerwear) by sex.
 LENGTH_RATIO = {
     ("top", "male"): 0.40,
@@ -279,6 +279,7 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
                 ease,
                 [1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions],
                 np.arange(n) * len(chart.sizes),
+                np.full(n, 1.0 if chart.kind == "garment" else 0.0),
             ]
         ),
         bounds_flat=np.stack([chart.low.ravel(), chart.high.ravel()]),
@@ -303,9 +304,8 @@ def _verdicts(
     where the body sits in the size's range; beyond its edges (by more than 1 cm) is tight/loose."""
     beyond = np.where(value > high, -(value - high) - 1.0, np.where(value < low, (low - value) + 1.0, 0.0))
     slack = np.where(garment, (low + high) / 2.0 - value - ease, beyond)
-    return np.select(
-        [slack <= -5.0 * scale, slack <= -2.0 * scale, slack >= 4.0 * scale], [0, 1, 3], default=2
-    )
+    # good (2), minus one for snug and one more for tight, plus one for loose.
+    return 2 - (slack <= -5.0 * scale).astype(int) - (slack <= -2.0 * scale) + (slack >= 4.0 * scale)
 
 
 def _dimension_fits(
@@ -315,19 +315,21 @@ def _dimension_fits(
     counts = [len(plan.dim_table) for plan in plans]
     table = np.concatenate([plan.dim_table for plan in plans])
     bounds = np.concatenate([plan.bounds_flat for plan in plans], axis=1)
-    flat_offsets = np.cumsum([0] + [plan.bounds_flat.shape[1] for plan in plans[:-1]])
+    flat_offsets = (
+        np.array([plan.bounds_flat.shape[1] for plan in plans]).cumsum() - plans[0].bounds_flat.shape[1]
+    )
     source = table[:, _DIM_SOURCE].astype(int)
     value = body.mean[source] * table[:, _DIM_SCALE]
-    position = table[:, _DIM_START].astype(int) + np.repeat(flat_offsets + indices, counts)
+    position = table[:, _DIM_START].astype(int) + (flat_offsets + indices).repeat(counts)
     low, high = bounds[0, position], bounds[1, position]
     ease = table[:, _DIM_EASE]
-    garment = np.repeat([plan.garment for plan in plans], counts)
+    garment = table[:, _DIM_GARMENT] > 0
     verdicts = _verdicts(value, low, high, ease, table[:, _DIM_VERDICT_SCALE], garment).tolist()
-    body_cm = np.round(value, 1).tolist()
+    body_cm = value.round(1).tolist()
     center = (low + high) / 2.0
-    garment_cm = np.round(center, 1).tolist()
-    ease_cm = np.round(center - value, 1).tolist()
-    target_ease = np.round(ease, 1).tolist()
+    garment_cm = center.round(1).tolist()
+    ease_cm = (center - value).round(1).tolist()
+    target_ease = ease.round(1).tolist()
     lows, highs, values, sources = low.tolist(), high.tolist(), value.tolist(), source.tolist()
     measured = body.measured.tolist()
     result = []
@@ -391,7 +393,7 @@ def match_many(
         rows = np.concatenate([plan.row_table for plan in plans])
         source = rows[:, _ROW_SOURCE].astype(int)
         sd_override = rows[:, _ROW_SD_OVERRIDE]
-        offsets = np.repeat([adjustment.offset_cm for _, _, adjustment in requests], counts)
+        offsets = np.array([adjustment.offset_cm for _, _, adjustment in requests]).repeat(counts)
         compared = (
             body.mean[source] * rows[:, _ROW_SCALE]
             + rows[:, _ROW_STATIC + PREFERENCES.index(preference)]
@@ -428,7 +430,7 @@ def match_many(
                     fitted_plans.append(plan)
                     fitted_indices.append(other)
     fits = _dimension_fits(fitted_plans, np.array(fitted_indices), body)
-    rounded = np.round(probabilities, 4).tolist()
+    rounded = probabilities.round(4).tolist()
     body_sd, measured = body.sd.tolist(), body.measured.tolist()
     return [
         SizeMatch(
