@@ -19,6 +19,7 @@ worker processes pick up new feedback too.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -184,6 +185,17 @@ def _text(raw: Any) -> str:
     return str(raw).strip()
 
 
+def _number_or_text(value: Any) -> Any:
+    """CSV cells arrive as text: '170' is stored as 170.0, '5\'7"' or '120斤' stay as written."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return number if math.isfinite(number) else value
+    return value
+
+
 def _validate_body(raw: Any, row: int, issues: list[Issue]) -> dict[str, Any] | None:
     """The optional body, checked with the size recommender's own rules; None when absent."""
     if raw is None:
@@ -209,7 +221,7 @@ def _validate_body(raw: Any, row: int, issues: list[Issue]) -> dict[str, Any] | 
                 )
             )
         return None
-    cleaned = body.model_dump(exclude_none=True)
+    cleaned = {key: _number_or_text(value) for key, value in body.model_dump(exclude_none=True).items()}
     if not cleaned:
         return None
     has_size_basis = (body.height_cm is not None or body.height is not None) and (
