@@ -315,9 +315,8 @@ def _dimension_fits(
     counts = [len(plan.dim_table) for plan in plans]
     table = np.concatenate([plan.dim_table for plan in plans])
     bounds = np.concatenate([plan.bounds_flat for plan in plans], axis=1)
-    flat_offsets = (
-        np.array([plan.bounds_flat.shape[1] for plan in plans]).cumsum() - plans[0].bounds_flat.shape[1]
-    )
+    flat_sizes = np.array([plan.bounds_flat.shape[1] for plan in plans])
+    flat_offsets = flat_sizes.cumsum() - flat_sizes
     source = table[:, _DIM_SOURCE].astype(int)
     value = body.mean[source] * table[:, _DIM_SCALE]
     position = table[:, _DIM_START].astype(int) + (flat_offsets + indices).repeat(counts)

@@ -178,6 +178,18 @@ def test_page_matching_equals_one_by_one(
         alone = match(chart, body, group, preference, adj)
         assert combined.index == alone.index
         np.testing.assert_allclose(combined.probabilities, alone.probabilities, atol=1e-12)
+        assert combined.dimensions == alone.dimensions  # verdicts read each chart's own rows
+    with_neighbours = match_many(requests, body, preference, neighbours=True)
+    for (chart, group, adj), combined in zip(requests, with_neighbours, strict=True):
+        alone = match(chart, body, group, preference, adj)
+        expected = [i for i in (alone.index - 1, alone.index + 1) if 0 <= i < len(chart.sizes)]
+        assert [index for index, _ in combined.neighbours] == expected
+        for index, fits in combined.neighbours:
+            assert [(f.chart_low, f.chart_high) for f in fits] == [
+                (float(chart.low[k, index]), float(chart.high[k, index]))
+                for k, name in enumerate(chart.dimensions)
+                if name in {f.dimension for f in fits}
+            ]
 
 
 def test_chart_values_as_strings_and_junk() -> None:
