@@ -115,6 +115,7 @@ def phase_spans(guide_service: Any) -> Iterator[None]:
 def run_in_process(var_dir: Path, embedder: str, passes: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
+    from fitguide.runtime import resident_bytes
     from fitguide.timing import recording
     from guide.schemas import ChatRequest
     from web.app import create_app
@@ -166,7 +167,7 @@ def run_in_process(var_dir: Path, embedder: str, passes: int) -> dict[str, Any]:
                         "cache_hit_rate": round(hits / max(1, hits + misses), 3),
                     }
                 )
-    return {"passes": results}
+    return {"passes": results, "resident_mb_after": round((resident_bytes() or 0) / 1e6)}
 
 
 def free_port() -> int:
@@ -347,6 +348,12 @@ def main() -> None:
         f"chat turn latency, ms ({embedder.name}; load {report['load_average_1min']:.1f})",
         ["products", "path", "pass", "cache hits", "p50", "p95", "p99", "turns", "errors"],
         rows,
+    )
+    print(
+        "process memory after the in-process runs (model, index, catalog), MB: "
+        + ", ".join(
+            f"{size}: {entry['in_process']['resident_mb_after']}" for size, entry in report["sizes"].items()
+        )
     )
     print_table(
         "in-process chat turn by phase, mean ms",
