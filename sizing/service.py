@@ -136,7 +136,7 @@ class SizingService:
         self._cache: dict[str, MerchantCharts] = {}
         self._lock = threading.Lock()
         # The same shopper asks about many products: their body estimate is reused (oldest dropped first).
-        self._estimates: OrderedDict[tuple[object, ...], BodyEstimate] = OrderedDict()
+        self._estimates: OrderedDict[tuple[object, ...], tuple[BodyEstimate, BodyVector]] = OrderedDict()
 
     # ----- charts -----
 
@@ -167,17 +167,24 @@ class SizingService:
         self, body: ResolvedBody, sex: str, charts: MerchantCharts | None = None
     ) -> BodyEstimate:
         """Body estimate conditioned on measured values, bra size, body shape and a reference garment."""
+        return self._body(body, sex, charts)[0]
+
+    def _body(
+        self, body: ResolvedBody, sex: str, charts: MerchantCharts | None
+    ) -> tuple[BodyEstimate, BodyVector]:
+        """The estimate and its chart-order vector for matching, both cached per body."""
         reference = body.reference.model_dump_json() if body.reference is not None else None
         key = (*body.cache_key(), sex, reference, id(charts) if reference else None)
         cached = self._estimates.get(key)
         if cached is not None:
             return cached
         estimate = self._estimate_body(body, sex, charts)
+        pair = (estimate, BodyVector.from_estimate(estimate, body.height_cm, body.weight_kg))
         with self._lock:
-            self._estimates[key] = estimate
+            self._estimates[key] = pair
             if len(self._estimates) > ESTIMATE_CACHE_SIZE:
                 self._estimates.popitem(last=False)
-        return estimate
+        return pair
 
     def _estimate_body(self, body: ResolvedBody, sex: str, charts: MerchantCharts | None) -> BodyEstimate:
         observations = dict(body.observations)
@@ -370,11 +377,7 @@ class SizingService:
                 continue
             sex = resolved.sex or _GENDER_SEX.get(product.gender or "", "female")
             if sex not in vectors:
-                estimate = self.estimate_body(resolved, sex, charts)
-                vectors[sex] = (
-                    estimate,
-                    BodyVector.from_estimate(estimate, resolved.height_cm, resolved.weight_kg),
-                )
+                vectors[sex] = self._body(resolved, sex, charts)
             adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
             adjustments[id(adjustment)] = adjustment
             keys[sku] = (product.chart_id, garment_group(product.category), sex, id(adjustment))
