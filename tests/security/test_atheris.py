@@ -17,8 +17,8 @@ from tests.catalog.conftest import CHARTS_CSV, PRODUCTS_CSV, csv_rows, xlsx_byte
 
 pytest.importorskip("atheris")
 
-RUNS = int(os.environ.get("FITGUIDE_ATHERIS_RUNS", "20000"))
-SECONDS = int(os.environ.get("FITGUIDE_ATHERIS_SECONDS", "10"))
+RUNS = int(os.environ.get("FITGUIDE_ATHERIS_RUNS", "10000"))
+SECONDS = int(os.environ.get("FITGUIDE_ATHERIS_SECONDS", "8"))
 TARGETS = Path(__file__).with_name("fuzz_targets.py")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
