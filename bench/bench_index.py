@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import resource
+import threading
 import time
 from typing import Any
 
@@ -49,14 +50,11 @@ def demo_like_vectors(count: int, seed: int = 11) -> np.ndarray:
     from fitguide.settings import Settings
     from guide.embedding import build_embedder
 
-    demo = demo_vectors(build_embedder(Settings()), read_demo_products())
+    settings = Settings()
+    demo = demo_vectors(settings.embedding_model, lambda: build_embedder(settings), read_demo_products())
     rng = np.random.default_rng(seed)
     vectors = demo[rng.integers(0, len(demo), count)] + rng.normal(scale=0.02, size=(count, demo.shape[1]))
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _current_rss_mb() -> float:
@@ -75,6 +73,15 @@ def _child(size: int, kind: str, source: str, result: Any) -> None:
     ).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     baseline = _current_rss_mb()
+    peak = [baseline]
+    sampling = threading.Event()
+
+    def sample() -> None:  # ru_maxrss would include transient peaks from before the build
+        while not sampling.wait(0.01):
+            peak[0] = max(peak[0], _current_rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     started = time.perf_counter()
     if kind == "ivf_pq":
         nlist = max(64, min(1024, int(4 * np.sqrt(size))))
@@ -87,7 +94,9 @@ def _child(size: int, kind: str, source: str, result: Any) -> None:
     else:
         index = FaissVectorIndex.build(vectors, kind)  # type: ignore[arg-type]
     build_seconds = time.perf_counter() - started
-    peak_mb = max(0.0, _rss_mb() - baseline)
+    sampling.set()
+    sampler.join()
+    peak_mb = max(0.0, max(peak[0], _current_rss_mb()) - baseline)
     # Ground truth after the build, so the exact index's copy of the vectors is not in the peak above.
     truth = np.argpartition(-(queries @ vectors.T), 10, axis=1)[:, :10]
     set_threads(1)
