@@ -238,6 +238,17 @@ def _build_table(header: list[Any], records: Iterable[tuple[int, list[Any]]], li
     return table
 
 
+def _bounded(
+    records: Iterable[tuple[int, list[Any]]], limits: UploadLimits
+) -> Iterable[tuple[int, list[Any]]]:
+    """Stop after as many lines as the XLSX reader scans: millions of blank lines cost seconds of CPU."""
+    max_scanned = limits.max_rows * 10 + 1_000
+    for offset, record in enumerate(records):
+        if offset > max_scanned:
+            raise _too_many_rows(limits)
+        yield record
+
+
 def read_csv(data: bytes, limits: UploadLimits | None = None) -> Table:
     limits = limits or UploadLimits()
     check_size(len(data), limits)
@@ -264,7 +275,7 @@ def read_csv(data: bytes, limits: UploadLimits | None = None) -> Table:
                 break
         if not header:
             raise _fail("The file has no header row.", "文件没有表头行。", "empty_file")
-        records = ((header_row + 1 + offset, cells) for offset, cells in enumerate(reader))
+        records = _bounded(((header_row + 1 + offset, cells) for offset, cells in enumerate(reader)), limits)
         return reject_formulas(_build_table(header, records, limits))
     except csv.Error as error:
         raise _fail(
