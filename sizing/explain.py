@@ -39,19 +39,20 @@ _VERDICT_WORDS = {"en": {verdict: verdict for verdict in VERDICT_LABELS}, "zh": 
 def dimensions_out(fits: tuple[DimensionFit, ...], lang: str) -> list[DimensionOut]:
     labels = _LABELS["zh" if lang == "zh" else "en"]
     verdicts = _VERDICT_WORDS["zh" if lang == "zh" else "en"]
+    # Positional arguments in DimensionOut's field order (this runs for every dimension of a result page).
     return [
         DimensionOut(
-            dimension=fit.dimension,
-            label=labels.get(fit.dimension, fit.dimension),
-            body_cm=fit.body_cm,
-            garment_cm=fit.garment_cm,
-            chart_range_cm=(fit.chart_low, fit.chart_high),
-            ease_cm=fit.ease_cm,
-            target_ease_cm=fit.target_ease_cm,
-            verdict=fit.verdict,
-            verdict_label=verdicts[fit.verdict],
-            measured=fit.measured,
-            weight=fit.weight,
+            fit.dimension,
+            labels.get(fit.dimension, fit.dimension),
+            fit.body_cm,
+            fit.garment_cm,
+            (fit.chart_low, fit.chart_high),
+            fit.ease_cm,
+            fit.target_ease_cm,
+            fit.verdict,
+            verdicts[fit.verdict],
+            fit.measured,
+            fit.weight,
         )
         for fit in fits
     ]

@@ -334,26 +334,26 @@ def _dimension_fits(
     result = []
     row = 0
     for plan, count in zip(plans, counts, strict=True):
-        fits = []
-        for k in range(count):
-            r = row + k
-            if values[r] != values[r]:  # nan: a dimension the body does not have (length on body charts)
-                continue
-            fits.append(
+        garment_chart, names, scales, weights = plan.garment, plan.names, plan.scale, plan.rounded_weights
+        # Positional arguments in DimensionFit's field order (this loop runs for every dimension of a page).
+        result.append(
+            tuple(
                 DimensionFit(
-                    dimension=plan.names[k],
-                    body_cm=body_cm[r],
-                    chart_low=lows[r],
-                    chart_high=highs[r],
-                    garment_cm=garment_cm[r] if plan.garment else None,
-                    ease_cm=ease_cm[r] if plan.garment else None,
-                    target_ease_cm=target_ease[r] if plan.garment else None,
-                    verdict=VERDICTS[verdicts[r]],
-                    measured=measured[sources[r]] if plan.scale[k] == 1.0 else False,
-                    weight=plan.rounded_weights[k],
+                    names[k],
+                    body_cm[r],
+                    lows[r],
+                    highs[r],
+                    garment_cm[r] if garment_chart else None,
+                    ease_cm[r] if garment_chart else None,
+                    target_ease[r] if garment_chart else None,
+                    VERDICTS[verdicts[r]],
+                    measured[sources[r]] if scales[k] == 1.0 else False,
+                    weights[k],
                 )
+                for k, r in enumerate(range(row, row + count))
+                if values[r] == values[r]  # nan: a dimension the body does not have (length on body charts)
             )
-        result.append(tuple(fits))
+        )
         row += count
     return result
 
@@ -442,7 +442,7 @@ def match_many(
             adjustment=adjustment,
             key=max(fits[item], key=_fit_weight, default=None),
             rounded=rounded[item][: widths_list[item]],
-            neighbours=tuple((fitted_indices[f], fits[f]) for f in beside[item]),
+            neighbours=tuple([(fitted_indices[f], fits[f]) for f in beside[item]]) if neighbours else (),
         )
         for item, ((chart, _, adjustment), plan, index, is_close) in enumerate(
             zip(requests, plans, best_list, close.tolist(), strict=True)
