@@ -111,3 +111,14 @@ def test_json_api_answers_are_never_sniffed_as_html(limited: TestClient) -> None
     response = limited.post("/api/chat", json={"merchant_id": "<script>alert(1)</script>", "message": "x"})
     assert response.headers["content-type"].startswith("application/json")
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_cors_cannot_be_passed_with_another_merchants_name_in_the_query(limited: TestClient) -> None:
+    with limited.app.state.db.session() as session:  # type: ignore[attr-defined]
+        create_merchant(session, "Evil", "evil", ["https://evil.test"])
+    payload = {"merchant_id": "limited", "message": "dress"}
+    for url in ("/api/chat", "/api/chat?merchant=evil", "/api/chat?merchant_id=evil"):
+        response = limited.post(url, json=payload, headers={"Origin": "https://evil.test"})
+        assert response.status_code == 403 and "access-control-allow-origin" not in response.headers
+    allowed = limited.post("/api/chat", json=payload, headers={"Origin": "https://limited.test"})
+    assert allowed.headers.get("access-control-allow-origin") == "https://limited.test"
