@@ -14,7 +14,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import count
 
 from sqlalchemy import insert, select
 
@@ -50,6 +51,7 @@ REFERENCE_DIMENSION = {
 ESTIMATE_CACHE_SIZE = 2048
 REFERENCE_FIT_SD_CM = 2.0  # people wear a size over a little more than its nominal range
 _GENDER_SEX = {"men": "male", "women": "female"}
+_LOADS = count()
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class MerchantCharts:
     checked_at: float
     charts: dict[str, ParsedChart]
     products: dict[str, ProductSizing]
+    # Unique per load (an id() can be reused once an old chart set is freed): keys the body estimates
+    # conditioned on a reference garment from these charts.
+    serial: int = field(default_factory=lambda: next(_LOADS))
 
 
 def _norm(value: str | None) -> str | None:
@@ -174,7 +179,7 @@ class SizingService:
     ) -> tuple[BodyEstimate, BodyVector]:
         """The estimate and its chart-order vector for matching, both cached per body."""
         reference = body.reference.model_dump_json() if body.reference is not None else None
-        key = (*body.cache_key(), sex, reference, id(charts) if reference else None)
+        key = (*body.cache_key(), sex, reference, charts.serial if reference and charts else None)
         cached = self._estimates.get(key)
         if cached is not None:
             return cached

@@ -150,3 +150,16 @@ def test_products_sharing_a_chart_get_their_own_sku(service: SizingService) -> N
     results = service.recommend_batch(MERCHANT, ["TEE1", "TEE2"], MAN)
     assert results["TEE1"].sku == "TEE1" and results["TEE2"].sku == "TEE2"
     assert results["TEE1"].size == results["TEE2"].size
+
+
+def test_reference_estimate_follows_a_reloaded_chart_set(service: SizingService) -> None:
+    body = MAN.model_copy(update={"reference": ReferenceGarment(size="185/100A", brand="Hx")})
+    before = service.recommend(MERCHANT, "TEE1", body)
+    first = service.merchant_charts(MERCHANT)
+    service.invalidate(MERCHANT)
+    reloaded = service.merchant_charts(MERCHANT)
+    assert reloaded is not first and reloaded.serial != first.serial
+    # The estimate conditioned on the old chart set is not reused for the new one (even at the same address).
+    again = service.recommend(MERCHANT, "TEE1", body)
+    assert again.probabilities == before.probabilities
+    assert len({key[-1] for key in service._estimates if key[-1] is not None}) == 2
