@@ -115,7 +115,7 @@ def phase_spans(guide_service: Any) -> Iterator[None]:
 def run_in_process(var_dir: Path, embedder: str, passes: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
-    from fitguide.runtime import resident_bytes
+    from fitguide.runtime import configure_threads, resident_bytes
     from fitguide.timing import recording
     from guide.schemas import ChatRequest
     from web.app import create_app
@@ -123,6 +123,9 @@ def run_in_process(var_dir: Path, embedder: str, passes: int) -> dict[str, Any]:
     settings = bench_settings(var_dir, embedder=embedder)
     script = conversations()
     with TestClient(create_app(settings)) as client:
+        # The lifespan set one torch thread for its own thread and threads started later (as the
+        # server's request threads are); chats here run on this already-running thread.
+        configure_threads()
         guide = client.app.state.guide  # type: ignore[attr-defined]
         cache = client.app.state.search.query_cache  # type: ignore[attr-defined]
 
