@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -125,12 +126,19 @@ def assert_index_catches_up(server: ServerProcess, database: Database, timeout: 
         time.sleep(0.5)
 
 
-def write_in_progress(database: Database, var_dir: Path, baseline_wal: int) -> bool:
-    """The import's transaction has started writing: SQLite's WAL grows; PostgreSQL shows a backend
-    inside a transaction that is not ours."""
+def write_in_progress(database: Database, var_dir: Path) -> bool:
+    """The import's transaction holds the write lock: SQLite refuses BEGIN IMMEDIATE to anyone else;
+    PostgreSQL shows a backend inside a writing transaction that is not ours."""
     if database.is_sqlite:
-        wal = var_dir / "fitguide.db-wal"
-        return wal.exists() and wal.stat().st_size > baseline_wal + 64 * 1024
+        probe = sqlite3.connect(var_dir / "fitguide.db", timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
     with database.engine.connect() as connection:
         busy = connection.execute(
             text(
@@ -201,13 +209,11 @@ def test_sigkill_during_imports_and_rebuilds_leaves_old_or_new_never_a_mix(
         kill_points += [("writing", delay) for delay in writing]
         for round_number, (phase, delay) in enumerate(kill_points, start=1):
             outcome = {}
-            wal = var_dir / "fitguide.db-wal"
-            baseline_wal = wal.stat().st_size if wal.exists() else 0
             sender = threading.Thread(target=post_catalog, args=(server, key, round_number, outcome))
             sender.start()
             if phase == "writing":
                 deadline = time.monotonic() + duration * 3 + 30
-                while not write_in_progress(database, var_dir, baseline_wal):
+                while not write_in_progress(database, var_dir):
                     assert time.monotonic() < deadline and sender.is_alive(), ("write never seen", outcome)
                     time.sleep(0.005)
             time.sleep(delay)
