@@ -71,8 +71,9 @@ def _load_resources(app: FastAPI, settings: Settings) -> None:
         app.state.search = IndexManager(settings, database, app.state.embedder)
     app.state.catalog_listeners.append(app.state.search.on_catalog_changed)
     app.state.components["index"] = True
-    app.state.guide = GuideService(database, app.state.search.for_merchant, app.state.sizing,
-                                   settings.session_ttl_seconds)
+    app.state.guide = GuideService(
+        database, app.state.search.for_merchant, app.state.sizing, settings.session_ttl_seconds
+    )
     # Last, after any demo catalog load above it: the first chat must not wait for an index build.
     with timer.phase("index"):
         app.state.search.warm_up(settings.demo_merchant_id)
