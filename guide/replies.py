@@ -150,6 +150,8 @@ def relaxation_phrase(field: str, value: Any, currency: str, lang: str) -> str:
         return "/".join(value or []) if zh else f"by {' or '.join(value or [])}"
     if field == "gender":
         return ("男款" if value == "men" else "女款") if zh else f"for {value}"
+    if field == "categories":
+        return _what(list(value or []), lang)
     return ""
 
 

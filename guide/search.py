@@ -54,6 +54,12 @@ RELAX_ORDER = (
 )
 
 
+def similar_categories(categories: list[str]) -> list[str]:
+    """The other categories of the same garment group (down jacket -> jacket, coat, blazer)."""
+    groups = {taxonomy.garment_group(c) for c in categories}
+    return [c.name for c in taxonomy.CATEGORIES if c.garment_group in groups and c.name not in categories]
+
+
 @dataclass
 class SearchPage:
     items: list[ProductRecord]
@@ -401,6 +407,10 @@ class CatalogSearch:
                 step = self._price_step(nearest)
                 value = math.floor(nearest / step) * step
             return replace(filters, **{name: value}), Relaxation(name, original, value)  # type: ignore[arg-type]
+        if name == "categories":
+            siblings = similar_categories(original)
+            if siblings:
+                return replace(filters, categories=siblings), Relaxation(name, original, siblings)
         empty: Any = [] if isinstance(original, list) else None
         return replace(filters, **{name: empty}), Relaxation(name, original, None)
 
@@ -433,6 +443,13 @@ class CatalogSearch:
             original = getattr(current, name)
             if original in (None, []):
                 continue
+            siblings = similar_categories(original) if name == "categories" else []
+            if siblings:
+                # A shopper asking for down jackets would rather see other outerwear than anything at all.
+                nearby = replace(current, categories=siblings)
+                if self.candidate_mask(nearby).any():
+                    relaxations.append(Relaxation(name, original, siblings))
+                    return RelaxedSearch(relaxations, nearby, self.search(text, nearby, 0, limit, mode, sort))
             empty: Any = [] if isinstance(original, list) else None
             current = replace(current, **{name: empty})
             relaxations.append(Relaxation(name, original, None))

@@ -242,6 +242,21 @@ def test_nearest_relaxed_drops_colour_but_never_an_exclusion() -> None:
     assert search.nearest_relaxed("dress", Filters(exclude_colors=["red", "black"])) is None
 
 
+def test_nearest_relaxed_offers_similar_categories_before_anything_else() -> None:
+    products = [
+        ProductRecord(sku="j", title="Black Jacket", price=300, category="jacket", color="black"),
+        ProductRecord(sku="s", title="Black Shorts", price=100, category="shorts", color="black"),
+    ]
+    search = make_search(products)
+    filters = Filters(categories=["down_jacket"], colors=["black"], price_max=500)
+    relaxed = search.nearest_relaxed("warm black down jacket", filters)
+    assert relaxed is not None
+    (relaxation,) = relaxed.relaxations
+    assert relaxation.field == "categories" and "jacket" in relaxation.replacement
+    assert [p.sku for p in relaxed.page.items] == ["j"]
+    assert relaxed.filters.colors == ["black"] and relaxed.filters.price_max == 500
+
+
 def test_dense_query_text_names_chinese_words_in_english() -> None:
     assert dense_query_text("红色连衣裙") == "红色连衣裙 red dress"
     assert dense_query_text("red dress") == "red dress"
