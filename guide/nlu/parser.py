@@ -298,9 +298,16 @@ _UNIT_WORDS = re.compile(
 )
 
 
+# A number with a Chinese unit ("110斤", "1米65") is how English speakers in China write weights too.
+_CJK_MEASURE = re.compile(r"\d+(?:\.\d+)?\s*(?:斤|公斤|千克|厘米|公分|米)\s*\d*")
+
+
 def detect_language(message: str, lang_hint: str | None = None) -> str:
     """'zh' for any Chinese; 'en' for English words; units and sizes alone ("165cm 50kg") keep the hint."""
     if _CJK.search(message):
+        english_words = re.search(r"[A-Za-z]{2,}", _UNIT_WORDS.sub(" ", message))
+        if english_words and not _CJK.search(_CJK_MEASURE.sub(" ", message)):
+            return "en"
         return "zh"
     if re.search(r"[A-Za-z]", _UNIT_WORDS.sub(" ", message)):
         return "en"

@@ -380,3 +380,16 @@ def test_parse_never_raises_on_arbitrary_text(message: str) -> None:
 def test_parse_never_raises_on_shopper_like_fragments(parts: list[str]) -> None:
     parsed = parse("".join(parts))
     assert not (set(parsed.slots.colors) & set(parsed.slots.exclude_colors))
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("I'm 165cm, 110斤, what size?", "en"),
+        ("what size for 1米65 55kg", "en"),
+        ("165cm 110斤", "zh"),
+        ("Nike 男款 T恤", "zh"),
+    ],
+)
+def test_chinese_units_in_an_english_sentence_keep_it_english(message: str, lang: str) -> None:
+    assert parse(message).lang == lang
