@@ -484,7 +484,7 @@ class Dialogue:
         return Turn(state, "product_question", "answer", context, [card], self._result_chips(state, [card]))
 
     def _size(self, state: DialogueState, parsed: ParsedMessage, asked_before: str | None) -> Turn:
-        shown = self._shown_products(state)
+        shown = self._pick(state, parsed.slots.refs) if parsed.slots.refs else self._shown_products(state)
         cards = self._cards(state, shown) if shown else []
         if not _enough_body(state.body):
             state.asked = "body"

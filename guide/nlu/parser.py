@@ -570,6 +570,9 @@ def _intent(original: str, slots: Slots, has_topic: bool, has_constraint: bool) 
             return name
     if _INTENT_CUES["compare"].search(original) and (len(slots.refs) >= 2 or not has_topic):
         return "compare"
+    size_question = _INTENT_CUES["size"].search(original) and slots.attribute != "sizes"
+    if size_question and slots.refs and not slots.categories:
+        return "size"  # "what size should I get in the first one?"
     attribute_question = slots.attribute is not None and _QUESTION.search(original)
     if attribute_question and (slots.refs or _PRONOUN_REF.search(original) or not has_topic):
         return "product_question"

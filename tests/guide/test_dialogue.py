@@ -210,6 +210,14 @@ def test_size_question_asks_for_height_and_weight_once_then_answers(say: Say) ->
     assert answer.cards and all(card.advice and card.advice.size == "M" for card in answer.cards)
 
 
+@pytest.mark.parametrize("question", ["what size should I get in the second one?", "第二件我穿什么码"])
+def test_size_question_about_one_product_answers_for_that_product(say: Say, question: str) -> None:
+    shown = say("dresses 165cm 110斤").cards
+    answer = say(question)
+    assert answer.reply == "sizes"
+    assert [card.product.sku for card in answer.cards] == [shown[1].product.sku]
+
+
 def test_bare_numbers_answer_the_height_and_weight_question(say: Say) -> None:
     say("连衣裙")
     assert say("我穿什么码").reply == "ask_body"
