@@ -100,6 +100,13 @@ def constraint_phrases(filters: dict[str, Any], currency: str, lang: str) -> lis
             if zh
             else f"in {_labels('material', filters['materials'], lang)}"
         )
+    # Seasons and occasions are hard filters too, so the reply names them ("for summer", "适合运动").
+    if filters.get("seasons"):
+        words = _labels("season", filters["seasons"], lang)
+        phrases.append(words if zh else f"for {words}")
+    if filters.get("occasions"):
+        words = _labels("occasion", filters["occasions"], lang)
+        phrases.append(f"适合{words}" if zh else f"for {words} wear")
     if filters.get("brands"):
         phrases.append("/".join(filters["brands"]) if zh else f"by {' or '.join(filters['brands'])}")
     price = _price_phrase(filters.get("price_min"), filters.get("price_max"), currency, lang)

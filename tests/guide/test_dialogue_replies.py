@@ -100,3 +100,9 @@ def test_every_suggestion_chip_is_understood(lang: str) -> None:
         parsed = parse(chip)
         assert parsed.intent != "chitchat" and not parsed.vague, chip
         assert parsed.lang == lang or chip.isascii(), chip
+
+
+def test_seasons_and_occasions_are_named_in_the_reply() -> None:
+    filters = {"seasons": ["summer"], "occasions": ["party"], "price_max": 200}
+    assert constraint_phrases(filters, "CNY", "en") == ["for summer", "for party wear", "under ¥200"]
+    assert constraint_phrases(filters, "CNY", "zh") == ["夏季", "适合派对", "200元以内"]
