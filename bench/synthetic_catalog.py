@@ -126,7 +126,7 @@ def demo_vectors(embedder: Embedder) -> np.ndarray:
     from bench.bench_search import demo_vectors as cached_demo_vectors
     from bench.bench_search import read_demo_products
 
-    return cached_demo_vectors(embedder, read_demo_products())
+    return cached_demo_vectors(embedder.name, lambda: embedder, read_demo_products())
 
 
 def bench_settings(var_dir: Path, **overrides: object) -> Settings:
