@@ -57,3 +57,7 @@ def test_real_model_encodes_offline_and_ranks_similar_texts_closer(tmp_path) -> 
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     query = embedder.encode(["blue shirt"], kind="query")
     assert query.shape == (1, 384)
+    # The single-text fast path gives the same vector as the batched path.
+    batched = embedder.encode(["men's navy slim fit shirt", "blue shirt"], kind="query")
+    np.testing.assert_allclose(embedder.encode(["men's navy slim fit shirt"]), vectors[:1], atol=1e-5)
+    np.testing.assert_allclose(query[0], batched[1], atol=1e-5)
