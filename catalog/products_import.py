@@ -299,13 +299,14 @@ def parse_products(table: Table) -> ParsedProducts:
                     "The price is not a number (for example 199 or ¥199.00).",
                     "价格不是数字（例如 199 或 ¥199.00）。",
                 )
-            elif not 0 < price <= MAX_PRICE:
+            elif not 0.01 <= round(price, 2) <= MAX_PRICE:
+                # Checked after rounding to cents, as stored: 0.004 would otherwise become a price of 0.
                 bad(
                     "bad_price",
                     "price",
                     raw_price,
-                    f"The price must be above 0 and at most {MAX_PRICE}.",
-                    f"价格必须大于 0 且不超过 {MAX_PRICE}。",
+                    f"The price must be at least 0.01 and at most {MAX_PRICE}.",
+                    f"价格必须至少 0.01 且不超过 {MAX_PRICE}。",
                 )
         currency = implied_currency or "CNY"
         raw_currency = text(values.get("currency"))

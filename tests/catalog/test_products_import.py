@@ -94,6 +94,7 @@ def test_haoxing_sizes_are_not_split_on_slash() -> None:
         ("sku,title,price", "A,Tee,cheap", "bad_price", "price"),
         ("sku,title,price", "A,Tee,0", "bad_price", "price"),
         ("sku,title,price", "A,Tee,-3", "bad_price", "price"),
+        ("sku,title,price", "A,Tee,0.004", "bad_price", "price"),
         ("sku,title,price,currency", "A,Tee,9,yuan", "bad_currency", "currency"),
         ("sku,title,price,currency", "A,Tee,$9,CNY", "bad_currency", "currency"),
         ("sku,title,price,gender", "A,Tee,9,kids", "bad_gender", "gender"),
