@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from fitguide.db import Database
 from fitguide.settings import Settings
+
+# CI explores the same examples every run, so a red build always reproduces; locally each run
+# draws new ones and keeps finding fresh counterexamples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_URL = os.environ.get("FITGUIDE_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("FITGUIDE_REQUIRE_POSTGRES") == "1"
