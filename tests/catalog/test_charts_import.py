@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.charts_import import parse_charts, parse_measurement
+from catalog.charts_import import ParsedCharts, parse_charts, parse_measurement
 from catalog.tabular import read_csv
 from tests.catalog.conftest import CHARTS_CSV
 
 
-def parse(text: str, **defaults: str):  # type: ignore[no-untyped-def]
+def parse(text: str, **defaults: str) -> ParsedCharts:
     return parse_charts(read_csv(text.encode("utf-8")), defaults)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.products_import import parse_products
+from catalog.products_import import ParsedProducts, parse_products
 from catalog.tabular import read_csv, table_from_json
 from tests.catalog.conftest import PRODUCTS_CSV
 
 
-def parse(text: str):  # type: ignore[no-untyped-def]
+def parse(text: str) -> ParsedProducts:
     return parse_products(read_csv(text.encode("utf-8")))
 
 

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog import queries
+from catalog.charts_import import ParsedCharts
 from catalog.merchants import create_merchant, get_merchant
 from catalog.models import Product, SizeChart, Variant
+from catalog.products_import import ParsedProducts
 from catalog.service import (
     delete_chart,
     delete_product,
@@ -31,11 +33,11 @@ def shop(database: Database) -> str:
         return create_merchant(session, "Shop A", "shop-a").merchant_id
 
 
-def products(text: str):  # type: ignore[no-untyped-def]
+def products(text: str) -> ParsedProducts:
     return parse_product_upload(text.encode("utf-8"), filename="p.csv")
 
 
-def charts(text: str):  # type: ignore[no-untyped-def]
+def charts(text: str) -> ParsedCharts:
     return parse_chart_upload(text.encode("utf-8"), filename="c.csv")
 
 

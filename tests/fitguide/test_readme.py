@@ -1,13 +1,14 @@
 """The README is the contract for newcomers: keep its commands and settings table true."""
 
 import importlib.util
+from types import ModuleType
 
 from fitguide.settings import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _settings_table_module():  # type: ignore[no-untyped-def]
+def _settings_table_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "settings_table", REPO_ROOT / "scripts" / "settings_table.py"
     )

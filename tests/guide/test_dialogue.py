@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import pytest
 from hypothesis import given
@@ -14,7 +14,9 @@ from guide.filters import Filters
 from guide.nlu import parse
 from tests.guide.fakes import FakeSearch, demo_products, fake_advisor
 
-Say = Callable[[str], Turn]
+
+class Say(Protocol):
+    def __call__(self, message: str, profile: dict[str, object] | None = None) -> Turn: ...
 
 
 @pytest.fixture
@@ -78,7 +80,8 @@ def test_cheaper_goes_below_the_cheapest_price_shown(say: Say) -> None:
     cheapest = min(card.product.price for card in first.cards)
     turn = say("cheaper")
     assert turn.cards and all(card.product.price < cheapest for card in turn.cards)
-    assert filters(turn).price_max is not None and filters(turn).price_max < cheapest
+    price_max = filters(turn).price_max
+    assert price_max is not None and price_max < cheapest
 
 
 def test_cheaper_when_nothing_is_cheaper_says_so_and_sorts_by_price(say: Say) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -40,14 +42,14 @@ def test_query_cache_counts_hits_and_stays_bounded() -> None:
     assert cache.hit_rate == pytest.approx(1 / 5)
 
 
-def test_build_embedder_by_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_build_embedder_by_setting(tmp_path: Path) -> None:
     assert isinstance(build_embedder(Settings(var_dir=tmp_path, embedder="hash")), HashEmbedder)
     with pytest.raises(InvalidInput):
         build_embedder(Settings(var_dir=tmp_path, embedder="word2vec"))
 
 
 @pytest.mark.slow
-def test_real_model_encodes_offline_and_ranks_similar_texts_closer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_real_model_encodes_offline_and_ranks_similar_texts_closer(tmp_path: Path) -> None:
     embedder = build_embedder(Settings(var_dir=tmp_path, embedder="sentence-transformers"))
     vectors = embedder.encode(
         ["men's navy slim fit shirt", "slim navy dress shirt for men", "women's floral skirt"]

@@ -7,6 +7,8 @@ import threading
 
 import numpy as np
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
 from catalog.merchants import bump_catalog_version, create_merchant
@@ -25,13 +27,14 @@ def add_products(database: Database, rows: list[dict[str, object]]) -> None:
     with database.session() as session:
         for row in rows:
             sizes = row.pop("sizes", {})
+            assert isinstance(sizes, dict)
             product = Product(
                 merchant_id=MERCHANT, currency="CNY", attributes=row.pop("attributes", {}), **row
             )
             product.variants = [
                 Variant(size_label=label, position=i, stock=stock)
                 for i, (label, stock) in enumerate(sizes.items())
-            ]  # type: ignore[attr-defined]
+            ]
             session.add(product)
         bump_catalog_version(session, MERCHANT)
 
@@ -216,8 +219,10 @@ def test_old_snapshots_are_pruned(settings: Settings, catalog: Database) -> None
     manager.close()
 
 
-def test_app_loads_the_index_manager(client) -> None:  # type: ignore[no-untyped-def]
-    state = client.app.state
+def test_app_loads_the_index_manager(client: TestClient) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+    state = app.state
     assert state.components["index"] is True
     assert state.search.on_catalog_changed in state.catalog_listeners
     assert isinstance(state.search, IndexManager)

@@ -132,7 +132,10 @@ def test_negation(message: str, expected: dict[str, object]) -> None:
     slots = slots_of(message)
     for key, value in expected.items():
         assert slots[key] == value
-    assert "red" not in slots.get("colors", []) or "red" not in slots.get("exclude_colors", [])
+    colors = slots.get("colors", [])
+    exclude_colors = slots.get("exclude_colors", [])
+    assert isinstance(colors, list) and isinstance(exclude_colors, list)
+    assert "red" not in colors or "red" not in exclude_colors
 
 
 def test_refused_categories_and_fits_are_not_asked_for() -> None:

@@ -14,7 +14,7 @@ from guide.filters import Filters
 from guide.index_manager import embedding_text
 from guide.lexical import Tokenizer, build_product_bm25
 from guide.records import ProductRecord
-from guide.search import CatalogSearch, FusionConfig, dense_query_text
+from guide.search import CatalogSearch, FusionConfig, FusionMethod, dense_query_text
 from guide.vector_index import FaissVectorIndex
 from sizing.size_systems import normalize_size_label
 
@@ -202,8 +202,9 @@ def test_hybrid_fusion_methods_both_rank_exact_matches_first() -> None:
             gender="women",
         ),
     ]
-    for method in ("rrf", "weighted"):
-        search = make_search(products, FusionConfig(method=method))  # type: ignore[arg-type]
+    methods: tuple[FusionMethod, ...] = ("rrf", "weighted")
+    for method in methods:
+        search = make_search(products, FusionConfig(method=method))
         assert search.search("silk evening dress").items[0].sku == "target"
         assert search.search("酒红色真丝连衣裙").items[0].sku == "target"
 

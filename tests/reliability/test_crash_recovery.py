@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 import pytest
@@ -62,6 +63,13 @@ class CatalogState:
     products: int
     variants: int
     skus_sha: str
+
+
+class Committed(TypedDict):
+    """The round whose catalog is in the database, and its catalog version."""
+
+    tag: str
+    version: int
 
 
 def read_state(database: Database) -> CatalogState:
@@ -195,7 +203,7 @@ def test_sigkill_during_imports_and_rebuilds_leaves_old_or_new_never_a_mix(
         post_catalog(server, key, 0, outcome)
         duration = time.monotonic() - started
         assert outcome.get("status") == 200, outcome
-        committed = {"tag": "R0", "version": read_state(database).version}
+        committed: Committed = {"tag": "R0", "version": read_state(database).version}
         assert_whole(read_state(database), {"R0": committed["version"]})
 
         assert_index_catches_up(server, database)
@@ -248,7 +256,9 @@ def test_sigkill_during_imports_and_rebuilds_leaves_old_or_new_never_a_mix(
             assert_whole(read_state(database), {f"R{round_number}": committed["version"] + 1})
             committed = {"tag": f"R{round_number}", "version": committed["version"] + 1}
             manifest = index_manifest(var_dir)
-            assert manifest is None or manifest["catalog_version"] <= committed["version"]
+            if manifest is not None:
+                manifest_version = manifest["catalog_version"]
+                assert isinstance(manifest_version, int) and manifest_version <= committed["version"]
             server.start()
             assert_index_catches_up(server, database)
             survival.rebuild_kills += 1

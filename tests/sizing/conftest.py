@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,7 +139,7 @@ def add_catalog(database: Database) -> None:
 
 
 @pytest.fixture
-def sizing_db(tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+def sizing_db(tmp_path: Path) -> Iterator[Database]:
     database = Database(f"sqlite:///{tmp_path / 'sizing.db'}")
     database.migrate()
     add_catalog(database)

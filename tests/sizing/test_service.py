@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from fitguide.db import Database
 from fitguide.errors import InvalidInput, NotFound
+from sizing.body_model import BodyModel
 from sizing.protocols import FitAdjuster, FitAdjustment
 from sizing.schemas import BodyInput, ReferenceGarment
 from sizing.service import SizingService
@@ -88,7 +90,9 @@ class RunsSmall:
         return FitAdjustment()
 
 
-def test_fit_adjuster_moves_size_and_shows_strong_evidence(body_model, sizing_db) -> None:  # type: ignore[no-untyped-def]
+def test_fit_adjuster_moves_size_and_shows_strong_evidence(
+    body_model: BodyModel, sizing_db: Database
+) -> None:
     adjuster: FitAdjuster = RunsSmall()
     plain = SizingService(body_model, sizing_db).recommend(MERCHANT, "SHIRT1", MAN)
     adjusted = SizingService(body_model, sizing_db, adjuster).recommend(MERCHANT, "SHIRT1", MAN)
@@ -100,7 +104,7 @@ def test_fit_adjuster_moves_size_and_shows_strong_evidence(body_model, sizing_db
     assert plain.fit_note is None
 
 
-def test_cache_follows_catalog_version(service: SizingService, sizing_db) -> None:  # type: ignore[no-untyped-def]
+def test_cache_follows_catalog_version(service: SizingService, sizing_db: Database) -> None:
     from catalog.models import Merchant, Product
 
     service.merchant_charts(MERCHANT)
@@ -108,7 +112,9 @@ def test_cache_follows_catalog_version(service: SizingService, sizing_db) -> Non
         session.add(
             Product(merchant_id=MERCHANT, sku="TEE3", title="Tee 3", category="tshirt", gender="men", price=1)
         )
-        session.get(Merchant, MERCHANT).catalog_version += 1
+        merchant = session.get(Merchant, MERCHANT)
+        assert merchant is not None
+        merchant.catalog_version += 1
     service.invalidate(MERCHANT)
     assert service.merchant_charts(MERCHANT).products["TEE3"].chart_id == "men-tee"
 

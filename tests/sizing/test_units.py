@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from fitguide.errors import InvalidInput
@@ -62,7 +64,9 @@ def test_girths_in_cm_and_inches() -> None:
         (parse_weight, "10 stone", "unknown_unit", "cannot read weight", "无法识别的体重"),
     ],
 )
-def test_errors_name_field_and_value(parser, raw, code, fragment, fragment_zh) -> None:  # type: ignore[no-untyped-def]
+def test_errors_name_field_and_value(
+    parser: Callable[[str], float], raw: str, code: str, fragment: str, fragment_zh: str
+) -> None:
     with pytest.raises(InvalidInput) as caught:
         parser(raw)
     issue = caught.value.issues[0]
