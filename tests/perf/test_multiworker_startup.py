@@ -7,9 +7,6 @@ and then loads it. No worker logs an error, and each logs its start-up phases.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,52 +14,28 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.perf.test_multiworker_swap import START_TIMEOUT, _fitguide, _free_port, _log_records
+from tests.servers import START_TIMEOUT_SECONDS, ServerProcess, log_records
 
 pytestmark = pytest.mark.slow
 
 
 def test_two_workers_share_one_migration_demo_import_and_index_build(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FITGUIDE_VAR_DIR": str(tmp_path / "var"),
-        "FITGUIDE_EMBEDDER": "hash",
-        "FITGUIDE_LOAD_DEMO": "true",
-        "FITGUIDE_RATE_LIMIT_PER_MINUTE": "0",
-        "FITGUIDE_LOG_LEVEL": "INFO",
-    }
-    env.pop("FITGUIDE_DATABASE_URL", None)
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [_fitguide(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    server = ServerProcess(tmp_path / "var", workers=2, load_demo="true", log_level="INFO")
+    server.start()
+    log_path = server.log_path
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while len([r for r in log_records(log_path) if r.get("msg") == "startup"]) < 2:
+            assert time.monotonic() < deadline, "both workers did not finish starting"
+            time.sleep(0.3)
+        response = httpx.post(
+            f"{server.url}/api/chat", json={"merchant_id": "demo", "message": "jeans"}, timeout=30
         )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while len([r for r in _log_records(log_path) if r.get("msg") == "startup"]) < 2:
-                assert process.poll() is None, log_path.read_text(errors="replace")[-4000:]
-                assert time.monotonic() < deadline, "both workers did not finish starting"
-                time.sleep(0.3)
-            response = httpx.post(
-                f"http://127.0.0.1:{port}/api/chat",
-                json={"merchant_id": "demo", "message": "jeans"},
-                timeout=30,
-            )
-            assert response.status_code == 200 and response.json()["products"]
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        assert response.status_code == 200 and response.json()["products"]
+    finally:
+        server.stop()
 
-    records = _log_records(log_path)
+    records = log_records(log_path)
     errors = [r for r in records if r.get("level") in ("ERROR", "CRITICAL")]
     assert not errors, errors[:3]
     messages = Counter(r.get("msg") for r in records)

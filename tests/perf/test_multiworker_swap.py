@@ -10,12 +10,7 @@ with each worker having logged its switch. Bounded in time; the server is always
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.servers import ServerProcess, fitguide_executable, log_records
 
 pytestmark = pytest.mark.slow
 
@@ -47,75 +44,27 @@ NEW_PRODUCTS = OLD_PRODUCTS.replace(
 )
 NEW_SKU = "GOLD-9"
 MESSAGES = ["black tee", "t-shirt under 200", "golden sequin tee", "show me tees", "cheaper", "白色T恤"]
-START_TIMEOUT = 120.0
 SWAP_TIMEOUT = 60.0
 CONSECUTIVE_NEW = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _fitguide() -> str:
-    found = Path(sys.executable).parent / "fitguide"
-    return str(found) if found.exists() else shutil.which("fitguide") or "fitguide"
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FITGUIDE_VAR_DIR": str(tmp_path / "var"),
-        "FITGUIDE_EMBEDDER": "hash",
-        "FITGUIDE_LOAD_DEMO": "false",
-        "FITGUIDE_RATE_LIMIT_PER_MINUTE": "0",
-        "FITGUIDE_INDEX_CHECK_SECONDS": "0.2",
-        "FITGUIDE_LOG_LEVEL": "INFO",
-    }
-    env.pop("FITGUIDE_DATABASE_URL", None)
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [_fitguide(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the workers are stopped with it
+    process = ServerProcess(tmp_path / "var", workers=2, log_level="INFO")
+    process.start()
+    try:
+        created = subprocess.run(
+            [fitguide_executable(), "merchant", "create", "Swap shop", "--id", "swap", "--json"],
+            env=process.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                assert process.poll() is None, log_path.read_text(errors="replace")[-4000:]
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "server did not become ready"
-                time.sleep(0.3)
-            created = subprocess.run(
-                [_fitguide(), "merchant", "create", "Swap shop", "--id", "swap", "--json"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=True,
-            )
-            key = json.loads(created.stdout.strip().splitlines()[-1])["key"]
-            yield {"base": base, "key": key, "log": log_path}
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        key = json.loads(created.stdout.strip().splitlines()[-1])["key"]
+        yield {"base": process.url, "key": key, "log": process.log_path}
+    finally:
+        process.stop()
 
 
 def _upload(base: str, key: str, kind: str, body: str, mode: str) -> None:
@@ -138,17 +87,6 @@ def _skus(client: httpx.Client, base: str, message: str) -> list[str]:
 def _fresh_connections() -> httpx.Client:
     # No keep-alive: each request is a new connection, so both workers keep getting requests.
     return httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
-
-
-def _log_records(path: Path) -> list[dict[str, Any]]:
-    records = []
-    for line in path.read_text(errors="replace").splitlines():
-        if line.startswith("{"):
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                continue
-    return records
 
 
 def test_catalog_upload_swaps_every_worker_without_failed_requests(server: dict[str, Any]) -> None:
@@ -201,7 +139,7 @@ def test_catalog_upload_swaps_every_worker_without_failed_requests(server: dict[
     # Both worker processes switched to the new snapshot (one built it, the other loaded it).
     swaps = [
         record
-        for record in _log_records(server["log"])
+        for record in log_records(server["log"])
         if record.get("msg") in ("index built", "index loaded") and record.get("merchant_id") == "swap"
     ]
     newest = max(int(record["catalog_version"]) for record in swaps)

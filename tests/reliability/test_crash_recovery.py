@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 from catalog.merchants import create_merchant
 from catalog.models import Merchant, Product, Variant
 from fitguide.db import Database
-from tests.reliability.server import ServerProcess
+from tests.servers import ServerProcess
 
 ROWS = int(os.environ.get("FITGUIDE_CRASH_ROWS", "20000"))
 IMPORT_KILL_SECONDS = (0.05, 0.5, 1.0)

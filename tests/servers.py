@@ -1,22 +1,32 @@
-"""A FitGuide server in a subprocess (uvicorn, one worker) that tests can start, SIGKILL and restart.
+"""`fitguide serve` in a subprocess that tests can start, stop, SIGKILL and restart.
 
-It runs with its own var dir, the hash embedder, no demo catalog and no rate limit; the database is the
-var dir's SQLite file unless a URL is given (PostgreSQL)."""
+It runs with its own var dir, the hash embedder, no demo catalog and no rate limit unless told otherwise
+(keyword settings become FITGUIDE_* variables); the database is the var dir's SQLite file unless a URL
+is given (PostgreSQL). The server gets its own process group, so stopping it stops every worker."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 120.0
+
+
+def fitguide_executable() -> str:
+    """The venv's `fitguide` script next to this interpreter (the one `make test` installed)."""
+    found = Path(sys.executable).parent / "fitguide"
+    return str(found) if found.exists() else shutil.which("fitguide") or "fitguide"
 
 
 def free_port() -> int:
@@ -25,10 +35,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def log_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON log lines a server wrote (anything else, such as uvicorn's banner, is skipped)."""
+    records = []
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+    return records
+
+
 class ServerProcess:
-    def __init__(self, var_dir: Path, database_url: str | None = None, **settings: str) -> None:
+    def __init__(
+        self, var_dir: Path, database_url: str | None = None, workers: int = 1, **settings: str
+    ) -> None:
         self.var_dir = var_dir
         self.database_url = database_url
+        self.workers = workers
         self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,19 +85,20 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
         self.process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "web.main:app",
+                fitguide_executable(),
+                "serve",
                 "--host",
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                "--workers",
+                str(self.workers),
             ],
             cwd=REPO_ROOT,
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the workers are stopped with it
         )
         log.close()
         self.starts += 1
@@ -98,12 +124,12 @@ class ServerProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown hook, no flush, no rollback: what a power cut or the OOM killer does."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
