@@ -6,6 +6,7 @@ Uploads accept a multipart ``file`` field (CSV, XLSX or JSON, by extension or co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -84,6 +85,16 @@ def _notify(request: Request, merchant_id: str) -> None:
     service.notify_listeners(request.app.state.catalog_listeners, merchant_id)
 
 
+async def _import_and_notify(
+    request: Request, merchant_id: str, run: Callable[[], service.ImportReport]
+) -> dict[str, Any]:
+    """Parse and import off the event loop; tell the catalog listeners only when something was stored."""
+    report = await run_in_threadpool(run)
+    if report.changed and not report.dry_run:
+        await run_in_threadpool(_notify, request, merchant_id)
+    return report.as_dict()
+
+
 def product_json(product: Product) -> dict[str, Any]:
     return {
         "sku": product.sku,
@@ -158,10 +169,7 @@ async def upload_products(
         )
         return service.import_catalog(database, merchant_id, products=parsed, mode=mode, dry_run=dry_run)
 
-    report = await run_in_threadpool(run)
-    if report.changed and not dry_run:
-        await run_in_threadpool(_notify, request, merchant_id)
-    return report.as_dict()
+    return await _import_and_notify(request, merchant_id, run)
 
 
 @router.post("/size-charts", summary="Upload size charts (CSV, XLSX, JSON file or JSON body)")
@@ -211,10 +219,7 @@ async def upload_size_charts(
         )
         return service.import_catalog(database, merchant_id, charts=parsed, mode=mode, dry_run=dry_run)
 
-    report = await run_in_threadpool(run)
-    if report.changed and not dry_run:
-        await run_in_threadpool(_notify, request, merchant_id)
-    return report.as_dict()
+    return await _import_and_notify(request, merchant_id, run)
 
 
 @router.get("/products", summary="List the merchant's products (paged, optional ?q= filter)")
