@@ -85,6 +85,15 @@ def _notify(request: Request, merchant_id: str) -> None:
     service.notify_listeners(request.app.state.catalog_listeners, merchant_id)
 
 
+def _csv_download(body: str, filename: str) -> Response:
+    # The BOM makes Excel read the UTF-8 (Chinese titles) correctly.
+    return Response(
+        "\ufeff" + body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 async def _import_and_notify(
     request: Request, merchant_id: str, run: Callable[[], service.ImportReport]
 ) -> dict[str, Any]:
@@ -241,12 +250,7 @@ def list_products(
     responses=CSV_RESPONSE,
 )
 def export_products(merchant: CurrentMerchant, session: SessionDep) -> Response:
-    body = service.export_products_csv(session, merchant.id)
-    return Response(
-        "\ufeff" + body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
-    )
+    return _csv_download(service.export_products_csv(session, merchant.id), "products.csv")
 
 
 @router.get("/products/{sku:path}", summary="One product with its variants")
@@ -276,12 +280,7 @@ def list_charts(merchant: CurrentMerchant, session: SessionDep) -> dict[str, Any
     responses=CSV_RESPONSE,
 )
 def export_charts(merchant: CurrentMerchant, session: SessionDep) -> Response:
-    body = service.export_charts_csv(session, merchant.id)
-    return Response(
-        "\ufeff" + body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="size_charts.csv"'},
-    )
+    return _csv_download(service.export_charts_csv(session, merchant.id), "size_charts.csv")
 
 
 @router.get("/size-charts/{chart_id:path}", summary="One size chart and the skus that use it")
