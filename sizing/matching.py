@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 from scipy.special import log_ndtr
@@ -74,9 +75,8 @@ BODY_CHART_SHOULDER_OFFSET = 2.0
 # How far a shopper's fit preference moves the compared girth (cm).
 PREFERENCE_SHIFT = {"slim": -2.0, "regular": 0.0, "loose": 3.0}
 PREFERENCES = tuple(PREFERENCE_SHIFT)
-# Columns of _Plan.row_table (then one static-shift column per preference) and _Plan.dim_table.
+# Columns of _Plan.row_table (then one static-shift column per preference).
 _ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_GIRTH, _ROW_WEIGHT, _ROW_STATIC = range(6)
-_DIM_SOURCE, _DIM_SCALE, _DIM_EASE, _DIM_VERDICT_SCALE, _DIM_START, _DIM_GARMENT = range(6)
 # Ideal garment length as a share of height (tops, outerwear) by sex.
 LENGTH_RATIO = {
     ("top", "male"): 0.40,
@@ -213,10 +213,13 @@ class _Plan:
     # with -inf/+inf (K_a, S+1).
     row_table: np.ndarray
     padded: np.ndarray
-    # Every dimension (for verdicts), one row each, columns _DIM_*; chart low and high flattened row-major
-    # (2, K*S). One array per kind so a page of charts is stacked with one concatenate each.
-    dim_table: np.ndarray
-    bounds_flat: np.ndarray
+    # Every dimension's ease, verdict scale (girths 1, lengths 0.5) and chart low/high per size (K, S),
+    # as python lists: verdicts are computed for a handful of dimensions per product, where numpy's
+    # per-call overhead costs more than the arithmetic.
+    ease: list[float]
+    verdict_scale: list[float]
+    low: list[list[float]]
+    high: list[list[float]]
     garment: bool
 
 
@@ -272,17 +275,10 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
             ]
         )[active],
         padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
-        dim_table=np.column_stack(
-            [
-                source,
-                scale,
-                ease,
-                [1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions],
-                np.arange(n) * len(chart.sizes),
-                np.full(n, 1.0 if chart.kind == "garment" else 0.0),
-            ]
-        ),
-        bounds_flat=np.stack([chart.low.ravel(), chart.high.ravel()]),
+        ease=ease.tolist(),
+        verdict_scale=[1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions],
+        low=chart.low.tolist(),
+        high=chart.high.tolist(),
         garment=chart.kind == "garment",
     )
     chart.plans[key] = plan
@@ -292,69 +288,52 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
 VERDICTS = ("tight", "snug", "good", "loose")
 
 
-def _verdicts(
-    value: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    ease: np.ndarray,
-    scale: np.ndarray,
-    garment: np.ndarray,
-) -> np.ndarray:
-    """Index into VERDICTS per dimension. Garment charts: slack = garment - body - wanted ease. Body charts:
-    where the body sits in the size's range; beyond its edges (by more than 1 cm) is tight/loose."""
-    beyond = np.where(value > high, -(value - high) - 1.0, np.where(value < low, (low - value) + 1.0, 0.0))
-    slack = np.where(garment, (low + high) / 2.0 - value - ease, beyond)
+def _verdict(value: float, low: float, high: float, ease: float, scale: float, garment: bool) -> str:
+    """Garment charts: slack = garment - body - wanted ease. Body charts: where the body sits in the size's
+    range; beyond its edges (by more than 1 cm) is tight/loose."""
+    if garment:
+        slack = (low + high) / 2.0 - value - ease
+    elif value > high:
+        slack = -(value - high) - 1.0
+    elif value < low:
+        slack = (low - value) + 1.0
+    else:
+        slack = 0.0
     # good (2), minus one for snug and one more for tight, plus one for loose.
-    return 2 - (slack <= -5.0 * scale).astype(int) - (slack <= -2.0 * scale) + (slack >= 4.0 * scale)
+    return VERDICTS[2 - (slack <= -5.0 * scale) - (slack <= -2.0 * scale) + (slack >= 4.0 * scale)]
 
 
 def _dimension_fits(
-    plans: Sequence[_Plan], indices: np.ndarray, body: BodyVector
+    plans: Sequence[_Plan], indices: Sequence[int], body: BodyVector
 ) -> list[tuple[DimensionFit, ...]]:
-    """Per-dimension fits of size ``indices[i]`` of each plan's chart, all charts in one numpy pass."""
-    counts = [len(plan.dim_table) for plan in plans]
-    table = np.concatenate([plan.dim_table for plan in plans])
-    bounds = np.concatenate([plan.bounds_flat for plan in plans], axis=1)
-    flat_sizes = np.array([plan.bounds_flat.shape[1] for plan in plans])
-    flat_offsets = flat_sizes.cumsum() - flat_sizes
-    source = table[:, _DIM_SOURCE].astype(int)
-    value = body.mean[source] * table[:, _DIM_SCALE]
-    position = table[:, _DIM_START].astype(int) + (flat_offsets + indices).repeat(counts)
-    low, high = bounds[0, position], bounds[1, position]
-    ease = table[:, _DIM_EASE]
-    garment = table[:, _DIM_GARMENT] > 0
-    verdicts = _verdicts(value, low, high, ease, table[:, _DIM_VERDICT_SCALE], garment).tolist()
-    body_cm = value.round(1).tolist()
-    center = (low + high) / 2.0
-    garment_cm = center.round(1).tolist()
-    ease_cm = (center - value).round(1).tolist()
-    target_ease = ease.round(1).tolist()
-    lows, highs, values, sources = low.tolist(), high.tolist(), value.tolist(), source.tolist()
-    measured = body.measured.tolist()
+    """Per-dimension fits of size ``indices[i]`` of each plan's chart."""
+    means, measured = body.mean.tolist(), body.measured.tolist()
     result = []
-    row = 0
-    for plan, count in zip(plans, counts, strict=True):
-        garment_chart, names, scales, weights = plan.garment, plan.names, plan.scale, plan.rounded_weights
-        # Positional arguments in DimensionFit's field order (this loop runs for every dimension of a page).
-        result.append(
-            tuple(
+    for plan, size in zip(plans, indices, strict=True):
+        garment = plan.garment
+        fits = []
+        for k, name in enumerate(plan.names):
+            scale = plan.scale[k]
+            value = means[plan.source[k]] * scale
+            if value != value:  # nan: a dimension the body does not have (length on body charts)
+                continue
+            low, high, ease = plan.low[k][size], plan.high[k][size], plan.ease[k]
+            center = (low + high) / 2.0
+            fits.append(
                 DimensionFit(
-                    names[k],
-                    body_cm[r],
-                    lows[r],
-                    highs[r],
-                    garment_cm[r] if garment_chart else None,
-                    ease_cm[r] if garment_chart else None,
-                    target_ease[r] if garment_chart else None,
-                    VERDICTS[verdicts[r]],
-                    measured[sources[r]] if scales[k] == 1.0 else False,
-                    weights[k],
+                    name,
+                    round(value, 1),
+                    low,
+                    high,
+                    round(center, 1) if garment else None,
+                    round(center - value, 1) if garment else None,
+                    round(ease, 1) if garment else None,
+                    _verdict(value, low, high, ease, plan.verdict_scale[k], garment),
+                    measured[plan.source[k]] if scale == 1.0 else False,
+                    plan.rounded_weights[k],
                 )
-                for k, r in enumerate(range(row, row + count))
-                if values[r] == values[r]  # nan: a dimension the body does not have (length on body charts)
             )
-        )
-        row += count
+        result.append(tuple(fits))
     return result
 
 
@@ -407,8 +386,8 @@ def match_many(
                 row += count
         z = (padded - compared[:, None]) / sd[:, None]
         weighted = _log_interval_mass(z[:, :-1], z[:, 1:]) * rows[:, _ROW_WEIGHT, None]
-        with_rows = np.flatnonzero(counts)
-        starts = np.cumsum([0] + [counts[item] for item in with_rows[:-1]])
+        with_rows = [item for item, count in enumerate(counts) if count]
+        starts = list(accumulate([counts[item] for item in with_rows[:-1]], initial=0))
         sums = np.add.reduceat(weighted, starts, axis=0)
         pooled[with_rows] = np.where(beyond_chart[with_rows], -np.inf, sums)
     pooled -= pooled.max(axis=1, keepdims=True)
@@ -428,7 +407,7 @@ def match_many(
                     beside[item].append(len(fitted_plans))
                     fitted_plans.append(plan)
                     fitted_indices.append(other)
-    fits = _dimension_fits(fitted_plans, np.array(fitted_indices), body)
+    fits = _dimension_fits(fitted_plans, fitted_indices, body)
     rounded = probabilities.round(4).tolist()
     body_sd, measured = body.sd.tolist(), body.measured.tolist()
     return [
