@@ -13,17 +13,21 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import random
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentiles, print_table, time_ms, write_report
-from catalog.models import Merchant, Product, SizeChart
+from catalog.models import Merchant, Product, SizeChart, Variant
 from fitguide.db import Database
 from fitguide.settings import REPO_ROOT
 from sizing.body_model import load_body_model
+from sizing.feedback import FeedbackFitAdjuster, submit_feedback
 from sizing.schemas import BodyInput
 from sizing.service import SizingService
 
@@ -103,24 +107,26 @@ def build_service(directory: Path, chart_count: int) -> tuple[SizingService, lis
     database = Database(f"sqlite:///{directory / f'bench{chart_count}.db'}")
     database.migrate()
     charts = _charts(chart_count)
-    categories = {c.chart_id: c.category for c in charts}
     skus = [f"P{i:03d}" for i in range(50)]
     with database.session() as session:
         session.add(Merchant(id=MERCHANT, name="Bench"))
         session.flush()
         session.add_all(charts)
-        session.add_all(
-            Product(
+        for i, sku in enumerate(skus):
+            chart = charts[i % chart_count]
+            product = Product(
                 merchant_id=MERCHANT,
                 sku=sku,
                 title=sku,
                 price=1.0,
-                size_chart_id=f"c{i % chart_count}",
-                category=categories[f"c{i % chart_count}"],
+                size_chart_id=chart.chart_id,
+                category=chart.category,
                 gender="men",
             )
-            for i, sku in enumerate(skus)
-        )
+            product.variants = [
+                Variant(size_label=row["size"], position=k) for k, row in enumerate(chart.rows)
+            ]
+            session.add(product)
     service = SizingService(load_body_model(REPO_ROOT / "data"), database, version_check_seconds=3600)
     return service, skus
 
@@ -128,6 +134,54 @@ def build_service(directory: Path, chart_count: int) -> tuple[SizingService, lis
 def _stats(samples: list[float]) -> dict[str, float]:
     # The machine is shared: the minimum shows the cost without other processes' interference.
     return {**percentiles(samples), "min": round(min(samples), 3)}
+
+
+def _feedback_rows(service: SizingService, skus: list[str], ids: range) -> list[tuple[int, dict[str, Any]]]:
+    rng = random.Random(ids.start)
+    charts = service.merchant_charts(MERCHANT)
+    rows = []
+    for i in ids:
+        sku = skus[i % len(skus)]
+        sizes = charts.charts[charts.products[sku].chart_id or ""].sizes
+        line = {
+            "id": f"line-{i}",
+            "sku": sku,
+            "size": sizes[rng.randrange(1, len(sizes) - 1)],
+            "outcome": rng.choice(("kept", "kept", "too_small", "too_large")),
+            "body": {"height_cm": rng.randint(160, 190), "weight_kg": rng.randint(50, 95), "sex": "male"},
+        }
+        rows.append((i, line))
+    return rows
+
+
+def _fit_refresh(service: SizingService, skus: list[str], lines: int = 2000) -> dict[str, dict[str, float]]:
+    """Refitting the learning-from-returns model for a merchant whose ``lines`` feedback lines all carry the
+    buyer's body (each placed on its product's chart for the size gap): from scratch (a new worker), and
+    after an upload of 100 more lines (the answer to that upload waits for it)."""
+    submit_feedback(service.database, MERCHANT, _feedback_rows(service, skus, range(lines)))
+
+    def from_scratch() -> None:
+        fresh = SizingService(service.body_model, service.database)
+        FeedbackFitAdjuster(service.database, size_gap_source=fresh).refresh(MERCHANT)
+
+    adjuster = FeedbackFitAdjuster(service.database, size_gap_source=service)
+    adjuster.refresh(MERCHANT)
+    batches = iter(range(lines, lines + 100 * 1000, 100))
+
+    def after_upload() -> None:
+        start = next(batches)
+        submit_feedback(service.database, MERCHANT, _feedback_rows(service, skus, range(start, start + 100)))
+        started = time.perf_counter()
+        adjuster.refresh(MERCHANT)
+        refits.append((time.perf_counter() - started) * 1000)
+
+    refits: list[float] = []
+    for _ in range(5):
+        after_upload()
+    return {
+        "fit_refit_scratch_ms": _stats(time_ms(from_scratch, 5, warmup=1)),
+        "fit_refit_after_upload_ms": _stats(refits),
+    }
 
 
 def main() -> None:
@@ -161,6 +215,7 @@ def main() -> None:
 
         results["batch50_50charts_new_body_ms"] = _stats(time_ms(cold_batch, args.repeat))
         results["estimate_ms"] = _stats(time_ms(lambda: service.estimate(body), args.repeat))
+        results.update(_fit_refresh(service, skus))
     names = {
         "estimate_ms": ("estimate (body only)", "-"),
         "single_ms": ("recommend, 1 product", "0.2"),
@@ -168,6 +223,8 @@ def main() -> None:
         "batch50_10charts_ms": ("recommend_batch, 50 products / 10 charts", "5.0"),
         "batch50_50charts_ms": ("recommend_batch, 50 products / 50 charts", "5.0"),
         "batch50_50charts_new_body_ms": ("recommend_batch, 50 products / 50 charts, new body", "5.0"),
+        "fit_refit_scratch_ms": ("fit-model refit, 2,000 lines with bodies", "-"),
+        "fit_refit_after_upload_ms": ("fit-model refit after 100 more lines", "-"),
     }
     rows = [
         [names[k][0], results[k]["min"], results[k]["p50"], results[k]["p95"], names[k][1]] for k in names

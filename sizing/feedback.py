@@ -38,7 +38,7 @@ from catalog.tabular import Table
 from fitguide.db import Database
 from fitguide.errors import InvalidInput, Issue
 from sizing.fit_model import LatentFitModel, ProductFit
-from sizing.protocols import NO_ADJUSTMENT, FitAdjustment
+from sizing.protocols import NO_ADJUSTMENT, FitAdjustment, SizeGapSource
 from sizing.schemas import BodyInput, resolve_body
 from sizing.size_systems import normalize_size_label
 
@@ -514,9 +514,18 @@ class FeedbackFitAdjuster:
     signature query (counts per outcome and the newest row id, at most every ``check_seconds``) differs.
     """
 
-    def __init__(self, database: Database, check_seconds: float = 5.0, **model_params: Any) -> None:
+    def __init__(
+        self,
+        database: Database,
+        check_seconds: float = 5.0,
+        size_gap_source: SizeGapSource | None = None,
+        **model_params: Any,
+    ) -> None:
         self.database = database
         self.check_seconds = check_seconds
+        # Set once the size recommender exists (it needs this adjuster first): lines with a body then say
+        # how far from their chart size buyers bought.
+        self.size_gap_source = size_gap_source
         self.model_params = model_params
         self._cache: dict[str, MerchantFit] = {}
         self._lock = threading.Lock()
@@ -566,7 +575,9 @@ class FeedbackFitAdjuster:
         with self.database.session() as session:
             signature = self._signature(session, merchant_id)
             feedback = session.execute(
-                select(FitFeedback.sku, FitFeedback.outcome).where(FitFeedback.merchant_id == merchant_id)
+                select(FitFeedback.sku, FitFeedback.outcome, FitFeedback.size_label, FitFeedback.body).where(
+                    FitFeedback.merchant_id == merchant_id
+                )
             ).all()
             if not feedback:
                 return MerchantFit(signature, time.monotonic())
@@ -583,12 +594,15 @@ class FeedbackFitAdjuster:
             }
         catalog = pd.DataFrame(products, columns=["product", "brand", "category", "chart"])
         catalog = catalog.drop_duplicates("product").set_index("product", drop=False)
-        rows = pd.DataFrame(feedback, columns=["product", "outcome"])
+        rows = pd.DataFrame(feedback, columns=["product", "outcome", "size", "body"])
         # Feedback for products since removed from the catalog still informs their brand and category.
         rows = rows.join(catalog[["brand", "category"]], on="product")
-        model = LatentFitModel(**self.model_params).fit(
-            rows[["product", "brand", "category"]], rows["outcome"]
-        )
+        features = ["product", "brand", "category"]
+        if self.size_gap_source is not None and rows["body"].notna().any():
+            lines = list(zip(rows["product"], rows["size"], rows["body"], strict=True))
+            rows["size_gap"] = self.size_gap_source.size_gaps(merchant_id, lines)
+            features.append("size_gap")
+        model = LatentFitModel(**self.model_params).fit(rows[features], rows["outcome"])
         fits = model.product_fits()
         steps = {
             sku: charts.get(chart, DEFAULT_STEP_CM) if isinstance(chart, str) else DEFAULT_STEP_CM

@@ -348,20 +348,28 @@ def match(
     return match_many([(chart, group, adjustment)], body, fit_preference)[0]
 
 
-def match_many(
+def size_probabilities(
     requests: Sequence[tuple[ParsedChart, str, FitAdjustment]],
     body: BodyVector,
     fit_preference: str = "regular",
-    neighbours: bool = False,
-) -> list[SizeMatch]:
-    """``match`` for many (chart, garment group, adjustment) at once: one vectorised pass for all charts.
-    ``neighbours`` also fits the sizes either side of each recommended one (in the same pass)."""
+) -> np.ndarray:
+    """Only the size probabilities of ``match_many`` (items x widest chart; sizes a chart lacks are 0)."""
     if not requests:
-        return []
+        return np.zeros((0, 0))
     plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
-    counts = [len(plan.row_table) for plan in plans]
     widths = np.array([len(chart.sizes) for chart, _, _ in requests])
-    n_items, total_rows, widest = len(requests), sum(counts), int(widths.max())
+    return _probabilities(requests, plans, widths, body, fit_preference)
+
+
+def _probabilities(
+    requests: Sequence[tuple[ParsedChart, str, FitAdjustment]],
+    plans: Sequence[_Plan],
+    widths: np.ndarray,
+    body: BodyVector,
+    fit_preference: str,
+) -> np.ndarray:
+    counts = [len(plan.row_table) for plan in plans]
+    total_rows, widest = sum(counts), int(widths.max())
     # Log-probabilities per item and size; sizes a chart does not have stay at -inf. An item with no
     # deciding dimension gets a flat distribution, not a guess.
     beyond_chart = np.arange(widest)[None, :] >= widths[:, None]
@@ -393,6 +401,23 @@ def match_many(
     pooled -= pooled.max(axis=1, keepdims=True)
     probabilities = np.exp(pooled)
     probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return probabilities
+
+
+def match_many(
+    requests: Sequence[tuple[ParsedChart, str, FitAdjustment]],
+    body: BodyVector,
+    fit_preference: str = "regular",
+    neighbours: bool = False,
+) -> list[SizeMatch]:
+    """``match`` for many (chart, garment group, adjustment) at once: one vectorised pass for all charts.
+    ``neighbours`` also fits the sizes either side of each recommended one (in the same pass)."""
+    if not requests:
+        return []
+    plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
+    widths = np.array([len(chart.sizes) for chart, _, _ in requests])
+    n_items, widest = len(requests), int(widths.max())
+    probabilities = _probabilities(requests, plans, widths, body, fit_preference)
     best = probabilities.argmax(axis=1)
     # Close call: the best size is not clearly ahead (sizes a chart does not have are 0 here).
     top_two = np.sort(probabilities, axis=1)[:, -2:] if widest > 1 else np.zeros((n_items, 2))

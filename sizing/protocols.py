@@ -3,12 +3,17 @@
 ``FitAdjuster`` is how learning from returns reaches recommendations: the fit-feedback model
 (sizing/fit_model.py) says how a product runs relative to its chart, and SizingService shifts the
 body estimate it matches against that product's chart by that amount.
+
+``SizeGapSource`` is the way back: for feedback lines that carry the buyer's body, how many sizes the
+chart alone says the buyer sits above the size they bought, so a "too large" from someone who bought
+two sizes up is not blamed on the product.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,16 @@ class NoFitAdjustment:
 
     def adjustment(self, merchant_id: str, sku: str) -> FitAdjustment:
         return NO_ADJUSTMENT
+
+
+# One feedback line as the size-gap source reads it: (sku, bought size label, stored body or None).
+FeedbackSizing = tuple[str, str, Mapping[str, Any] | None]
+
+
+class SizeGapSource(Protocol):
+    """Body-based size gaps for feedback lines (SizingService implements it)."""
+
+    def size_gaps(self, merchant_id: str, lines: Sequence[FeedbackSizing]) -> list[float]:
+        """Per line: expected chart size index for the body (no fit adjustment) minus the bought size's
+        index, in size steps; 0.0 when the line has no body, the product no chart or the size is not on it."""
+        ...

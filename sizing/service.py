@@ -10,13 +10,16 @@ brand, category and gender; else the same category and gender; else none (an hon
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import count
+from typing import Any
 
+import numpy as np
 from sqlalchemy import insert, select
 
 from catalog.models import Merchant, Product, RecommendationEvent, SizeChart
@@ -26,8 +29,8 @@ from fitguide.errors import InvalidInput, Issue, NotFound
 from sizing import explain
 from sizing.body_model import DIMENSIONS, BodyEstimate, BodyModel
 from sizing.charts import ParsedChart, parse_chart
-from sizing.matching import BodyVector, SizeMatch, ease_for, match_many
-from sizing.protocols import FitAdjuster, FitAdjustment, NoFitAdjustment
+from sizing.matching import BodyVector, SizeMatch, ease_for, match_many, size_probabilities
+from sizing.protocols import NO_ADJUSTMENT, FeedbackSizing, FitAdjuster, FitAdjustment, NoFitAdjustment
 from sizing.schemas import (
     BodyInput,
     EstimateResponse,
@@ -37,7 +40,7 @@ from sizing.schemas import (
     ResolvedBody,
     resolve_body,
 )
-from sizing.size_systems import body_type
+from sizing.size_systems import body_type, normalize_size_label
 
 # The girth a reference garment of each group pins down best.
 REFERENCE_DIMENSION = {
@@ -142,6 +145,8 @@ class SizingService:
         self._lock = threading.Lock()
         # The same shopper asks about many products: their body estimate is reused (oldest dropped first).
         self._estimates: OrderedDict[tuple[object, ...], tuple[BodyEstimate, BodyVector]] = OrderedDict()
+        # Per merchant: the chart set's serial and the size gap of every feedback line seen with it.
+        self._gaps: dict[str, tuple[int, dict[tuple[str, str, str], float]]] = {}
 
     # ----- charts -----
 
@@ -412,6 +417,59 @@ class SizingService:
             results[sku] = replace(answer, sku=sku) if answer.sku else answer
             answer.sku = answer.sku or sku
         return results
+
+    # ----- learning from returns -----
+
+    def size_gaps(self, merchant_id: str, lines: Sequence[FeedbackSizing]) -> list[float]:
+        """``SizeGapSource``: where each buyer's body sits on the product's chart relative to the size bought.
+
+        The expected size index under the chart's size probabilities (before any learned fit adjustment,
+        which is what the gaps feed) minus the bought size's index."""
+        charts = self.merchant_charts(merchant_id)
+        # A line's gap changes only with the charts: a refit after new feedback computes the new lines only.
+        serial, known = self._gaps.get(merchant_id, (None, {}))
+        if serial != charts.serial:
+            known = {}
+            self._gaps[merchant_id] = (charts.serial, known)
+        size_indices: dict[str, dict[str, int]] = {}
+        vectors: dict[tuple[str, str], BodyVector | None] = {}  # repeat buyers are read once
+        gaps: list[float] = []
+        for sku, size_label, raw_body in lines:
+            product = charts.products.get(sku)
+            chart = charts.charts.get(product.chart_id or "") if product is not None else None
+            if product is None or chart is None or not raw_body:
+                gaps.append(0.0)
+                continue
+            line_key = (sku, size_label, json.dumps(raw_body, sort_keys=True))
+            if line_key in known:
+                gaps.append(known[line_key])
+                continue
+            if chart.chart_id not in size_indices:
+                size_indices[chart.chart_id] = {normalize_size_label(s): i for i, s in enumerate(chart.sizes)}
+            bought = size_indices[chart.chart_id].get(normalize_size_label(size_label))
+            sex = _GENDER_SEX.get(product.gender or "", "female")
+            body_key = (line_key[2], sex)
+            if body_key not in vectors:
+                vectors[body_key] = self._feedback_body(raw_body, sex, charts)
+            vector = vectors[body_key]
+            if bought is None or vector is None:
+                gaps.append(0.0)
+                continue
+            group = garment_group(product.category)
+            (probabilities,) = size_probabilities([(chart, group, NO_ADJUSTMENT)], vector)
+            expected = float(probabilities[: len(chart.sizes)] @ np.arange(len(chart.sizes)))
+            known[line_key] = round(expected - bought, 3)
+            gaps.append(known[line_key])
+        return gaps
+
+    def _feedback_body(
+        self, raw_body: Mapping[str, Any], product_sex: str, charts: MerchantCharts
+    ) -> BodyVector | None:
+        try:
+            resolved = resolve_body(BodyInput.model_validate(raw_body))
+        except (InvalidInput, ValueError):
+            return None  # stored bodies were checked on upload; a rule change must not block a refit
+        return self._body(resolved, resolved.sex or product_sex, charts)[1]
 
     def _recommendation(
         self, size_match: SizeMatch, code: str, resolved: ResolvedBody, lang: str, neighbours: bool

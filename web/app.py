@@ -56,6 +56,7 @@ def _load_resources(app: FastAPI, settings: Settings) -> None:
         app.state.sizing = SizingService(
             load_body_model(settings.data_dir), database, fit_adjuster=app.state.fit_adjuster
         )
+        app.state.fit_adjuster.size_gap_source = app.state.sizing
     app.state.catalog_listeners.append(app.state.sizing.invalidate)
     app.state.components["sizing_model"] = True
     with timer.phase("embedder"):

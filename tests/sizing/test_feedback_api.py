@@ -212,3 +212,20 @@ def test_insights_flag_a_product_that_runs_small(client: TestClient, shop: dict[
     adjustment = client.app.state.fit_adjuster.adjustment(shop["id"], "TEE")  # type: ignore[attr-defined]
     assert adjustment.strong and adjustment.offset_cm > 0 and adjustment.evidence_count == 28
     assert adjustment.message is not None and "Runs small" in adjustment.message
+
+
+def test_too_large_from_buyers_who_sized_up_is_not_blamed_on_the_product(
+    client: TestClient, shop: dict[str, str]
+) -> None:
+    auth = {"Authorization": shop["auth"]}
+    body = {"height_cm": 168, "weight_kg": 56, "sex": "male"}
+    asked = client.post("/api/size/recommend", json={"merchant_id": shop["id"], "sku": "TEE", "body": body})
+    assert asked.status_code == 200, asked.text
+    one_up = {"S": "M", "M": "L", "L": "XL"}[asked.json()["size"]]
+    lines = [_line(f"u{i}", "too_large", size=one_up, body=body) for i in range(30)]
+    assert client.post("/api/feedback", json={"lines": lines}, headers=auth).status_code == 200
+    insights = client.get("/api/merchant/fit-insights", headers=auth).json()
+    tee = next(product for product in insights["products"] if product["sku"] == "TEE")
+    assert tee["flag"] is None
+    adjustment = client.app.state.fit_adjuster.adjustment(shop["id"], "TEE")  # type: ignore[attr-defined]
+    assert not adjustment.strong

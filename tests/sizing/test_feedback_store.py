@@ -8,7 +8,11 @@ from sqlalchemy import func, select
 
 from catalog.models import FitFeedback, Merchant
 from fitguide.db import Database
+from fitguide.settings import REPO_ROOT
+from sizing.body_model import load_body_model
 from sizing.feedback import FeedbackFitAdjuster, submit_feedback
+from sizing.schemas import BodyInput
+from sizing.service import SizingService
 from tests.sizing.test_feedback_api import add_products
 
 MERCHANT = "shop"
@@ -63,3 +67,24 @@ def test_adjuster_refreshes_after_feedback_and_sees_other_processes(database: Da
     other_process = FeedbackFitAdjuster(database, check_seconds=0.0)
     submit_feedback(database, MERCHANT, _rows(range(30), outcome="kept"), other_process)
     assert not adjuster.adjustment(MERCHANT, "TEE").strong
+
+
+def test_buyers_who_sized_up_do_not_make_a_product_run_large(database: Database) -> None:
+    """Thirty buyers bought one size above where their bodies sit on the chart and found it too large: the
+    product is true to its chart. Without the bodies the same outcomes read as 'runs large'."""
+    _setup(database)
+    body = {"height_cm": 168, "weight_kg": 56, "sex": "male"}
+    sizing = SizingService(load_body_model(REPO_ROOT / "data"), database)
+    on_chart = sizing.recommend(MERCHANT, "TEE", BodyInput(**body)).size
+    bought = {"S": "M", "M": "L", "L": "XL"}[on_chart]
+    rows = [
+        (i, {"id": f"line-{i}", "sku": "TEE", "size": bought, "outcome": "too_large", "body": body})
+        for i in range(30)
+    ]
+    without_bodies = FeedbackFitAdjuster(database, check_seconds=0.0)
+    with_bodies = FeedbackFitAdjuster(database, check_seconds=0.0, size_gap_source=sizing)
+    submit_feedback(database, MERCHANT, rows, with_bodies)
+    runs_large = without_bodies.adjustment(MERCHANT, "TEE")
+    assert runs_large.strong and runs_large.offset_cm < -2.0
+    explained = with_bodies.adjustment(MERCHANT, "TEE")
+    assert not explained.strong and abs(explained.offset_cm) < abs(runs_large.offset_cm) / 2

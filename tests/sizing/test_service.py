@@ -8,7 +8,7 @@ from sizing.body_model import BodyModel
 from sizing.protocols import FitAdjuster, FitAdjustment
 from sizing.schemas import BodyInput, ReferenceGarment
 from sizing.service import SizingService
-from tests.sizing.conftest import MERCHANT
+from tests.sizing.conftest import BODY_TOP_ROWS, MERCHANT
 
 MAN = BodyInput(height_cm=175, weight_kg=70, sex="male")
 
@@ -169,3 +169,23 @@ def test_reference_estimate_follows_a_reloaded_chart_set(service: SizingService)
     again = service.recommend(MERCHANT, "TEE1", body)
     assert again.probabilities == before.probabilities
     assert len({key[-1] for key in service._estimates if key[-1] is not None}) == 2
+
+
+def test_size_gaps_place_the_buyer_on_the_chart_relative_to_the_bought_size(service: SizingService) -> None:
+    body = {"height_cm": 175, "weight_kg": 72, "sex": "male"}
+    chart_size = service.recommend(MERCHANT, "TEE1", BodyInput(**body)).size
+    sizes = [row["size"] for row in BODY_TOP_ROWS]
+    index = sizes.index(chart_size)
+    on_size, one_up, no_body, off_chart, no_chart = service.size_gaps(
+        MERCHANT,
+        [
+            ("TEE1", chart_size, body),
+            ("TEE1", sizes[index + 1], body),
+            ("TEE1", chart_size, None),
+            ("TEE1", "9XL", body),
+            ("SCARF", "M", body),
+        ],
+    )
+    assert abs(on_size) < 0.5
+    assert one_up == pytest.approx(on_size - 1.0, abs=1e-3)
+    assert no_body == off_chart == no_chart == 0.0
