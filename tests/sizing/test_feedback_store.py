@@ -76,6 +76,7 @@ def test_buyers_who_sized_up_do_not_make_a_product_run_large(database: Database)
     body = {"height_cm": 168, "weight_kg": 56, "sex": "male"}
     sizing = SizingService(load_body_model(REPO_ROOT / "data"), database)
     on_chart = sizing.recommend(MERCHANT, "TEE", BodyInput(**body)).size
+    assert on_chart is not None
     bought = {"S": "M", "M": "L", "L": "XL"}[on_chart]
     rows = [
         (i, {"id": f"line-{i}", "sku": "TEE", "size": bought, "outcome": "too_large", "body": body})

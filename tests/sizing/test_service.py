@@ -174,6 +174,7 @@ def test_reference_estimate_follows_a_reloaded_chart_set(service: SizingService)
 def test_size_gaps_place_the_buyer_on_the_chart_relative_to_the_bought_size(service: SizingService) -> None:
     body = {"height_cm": 175, "weight_kg": 72, "sex": "male"}
     chart_size = service.recommend(MERCHANT, "TEE1", BodyInput(**body)).size
+    assert chart_size is not None
     sizes = [row["size"] for row in BODY_TOP_ROWS]
     index = sizes.index(chart_size)
     on_size, one_up, no_body, off_chart, no_chart = service.size_gaps(
