@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
@@ -66,6 +67,11 @@ MAX_LINE_ID = 128
 # Girth dimensions that define one chart step in cm; the first present in a chart is used.
 _STEP_DIMENSIONS = ("chest", "bust", "waist", "hip")
 DEFAULT_STEP_CM = 4.0
+# How broad the returns behind a pooled (brand, category, global) offset must be before products without
+# feedback of their own inherit it; see _inherited_offsets.
+BRAND_POOL_MIN_PRODUCTS = 2
+CATEGORY_POOL_MIN_PRODUCTS = 3
+CATEGORY_POOL_MIN_BRANDS = 2
 _INSERT_CHUNK = 500
 
 
@@ -608,8 +614,7 @@ class FeedbackFitAdjuster:
             sku: charts.get(chart, DEFAULT_STEP_CM) if isinstance(chart, str) else DEFAULT_STEP_CM
             for sku, chart in zip(catalog["product"], catalog["chart"], strict=True)
         }
-        # Products without feedback inherit their brand's and category's offset (never flagged strong).
-        pooled = model.product_offset(catalog[["product", "brand", "category"]])
+        pooled = _inherited_offsets(model, rows, catalog)
         adjustments: dict[str, FitAdjustment] = {}
         for sku, offset in zip(catalog["product"], pooled, strict=True):
             fit = fits.get(sku)
@@ -626,6 +631,32 @@ class FeedbackFitAdjuster:
                 evidence_count=fit.n,
             )
         return MerchantFit(signature, time.monotonic(), fits, adjustments, steps)
+
+
+def _inherited_offsets(model: LatentFitModel, rows: pd.DataFrame, catalog: pd.DataFrame) -> np.ndarray:
+    """The offset a product without its own feedback inherits (never flagged strong): each pooled level only
+    when the evidence behind it is broad. Returns from one product cannot tell whether that product, its
+    brand or its whole category runs small, so they must not move other brands' or other products' sizes:
+    the brand's effect needs returns on BRAND_POOL_MIN_PRODUCTS of its products, the category's on
+    CATEGORY_POOL_MIN_PRODUCTS products of CATEGORY_POOL_MIN_BRANDS brands, and the global offset on
+    CATEGORY_POOL_MIN_PRODUCTS products of as many brands."""
+    seen = rows.drop_duplicates("product")
+    products_per_brand = seen.groupby("brand")["product"].nunique()
+    products_per_category = seen.groupby("category")["product"].nunique()
+    brands_per_category = seen.groupby("category")["brand"].nunique()
+    broad_brands = products_per_brand[products_per_brand >= BRAND_POOL_MIN_PRODUCTS].index
+    broad_categories = products_per_category[
+        (products_per_category >= CATEGORY_POOL_MIN_PRODUCTS)
+        & (brands_per_category.reindex(products_per_category.index) >= CATEGORY_POOL_MIN_BRANDS)
+    ].index
+    broad_overall = (
+        len(seen) >= CATEGORY_POOL_MIN_PRODUCTS and seen["brand"].nunique() >= CATEGORY_POOL_MIN_BRANDS
+    )
+    brand_effect = model.group_offset("brand", catalog["brand"].where(catalog["brand"].isin(broad_brands)))
+    category_effect = model.group_offset(
+        "category", catalog["category"].where(catalog["category"].isin(broad_categories))
+    )
+    return np.asarray(brand_effect + category_effect + (model.global_offset_ if broad_overall else 0.0))
 
 
 def _adjustment(offset_steps: float, step_cm: float) -> FitAdjustment:

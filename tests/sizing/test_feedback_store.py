@@ -89,3 +89,19 @@ def test_buyers_who_sized_up_do_not_make_a_product_run_large(database: Database)
     assert runs_large.strong and runs_large.offset_cm < -2.0
     explained = with_bodies.adjustment(MERCHANT, "TEE")
     assert not explained.strong and abs(explained.offset_cm) < abs(runs_large.offset_cm) / 2
+
+
+def test_one_products_returns_do_not_move_other_products(database: Database) -> None:
+    """Returns on one product cannot tell whether it, its brand or its category runs small: products
+    without their own feedback keep their chart size until the brand's returns span two products."""
+    with database.session() as session:
+        session.add(Merchant(id=MERCHANT, name="Shop"))
+    add_products(database, MERCHANT, skus=("TEE", "TOP", "TANK"))
+    adjuster = FeedbackFitAdjuster(database, check_seconds=0.0)
+    submit_feedback(database, MERCHANT, _rows(range(30)), adjuster)
+    assert adjuster.adjustment(MERCHANT, "TEE").offset_cm > 2.0
+    assert adjuster.adjustment(MERCHANT, "TANK").offset_cm == 0.0
+    top_rows = [(i, {"id": f"top-{i}", "sku": "TOP", "size": "M", "outcome": "too_small"}) for i in range(30)]
+    submit_feedback(database, MERCHANT, top_rows, adjuster)
+    inherited = adjuster.adjustment(MERCHANT, "TANK")
+    assert inherited.offset_cm > 0.0 and not inherited.strong
