@@ -42,7 +42,10 @@ def get_current_merchant(request: Request, session: Annotated[Session, Depends(g
 
 
 def request_language(request: Request) -> str:
-    """'zh' when the client prefers Chinese, else 'en'."""
+    """'zh' or 'en': a ``?lang=`` query parameter first, else whether the client prefers Chinese."""
+    asked = request.query_params.get("lang", "").strip().lower()
+    if asked in ("zh", "en"):
+        return asked
     accept = request.headers.get("accept-language", "").lower()
     return "zh" if accept.startswith("zh") else "en"
 

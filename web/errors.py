@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -45,6 +47,61 @@ def error_body(error: FitGuideError, lang: str) -> dict[str, object]:
     return body
 
 
+# Bodies larger than this are not re-read to find a "lang" field for an error message.
+_LANG_SNIFF_MAX_BYTES = 64 * 1024
+# Chinese for the request-shape problems pydantic reports (by error type); others keep pydantic's English.
+_VALIDATION_REASONS_ZH = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不支持的字段",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "list_type": "应为列表",
+    "literal_error": "不是允许的取值",
+    "enum": "不是允许的取值",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than": "数值太大",
+    "less_than_equal": "数值太大",
+    "string_too_short": "文本太短",
+    "string_too_long": "文本太长",
+    "too_short": "条目太少",
+    "too_long": "条目太多",
+    "json_invalid": "不是有效的 JSON",
+    "value_error": "取值无效",
+}
+
+
+async def error_language(request: Request, body: object = None) -> str:
+    """The caller's language for an error: ``?lang=``, else a JSON body's ``"lang"`` field (the widget and
+    the size API send it there), else Accept-Language."""
+    if request.query_params.get("lang", "").strip().lower() in ("zh", "en"):
+        return request_language(request)
+    if body is None and "json" in request.headers.get("content-type", ""):
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) <= _LANG_SNIFF_MAX_BYTES:
+            try:
+                body = json.loads(await request.body())
+            except (ValueError, RuntimeError):  # not JSON, or the stream is gone
+                body = None
+    if isinstance(body, dict) and str(body.get("lang", "")).strip().lower() in ("zh", "en"):
+        return str(body["lang"]).strip().lower()
+    return request_language(request)
+
+
+def _shown_value(value: object) -> object:
+    """The offending input as the client sent it (scalars as-is, anything else as short text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value if not isinstance(value, str) else value[:200]
+    return json.dumps(value, ensure_ascii=False, default=str)[:200]
+
+
 async def handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FitGuideError)
     status = status_for(exc)
@@ -53,22 +110,26 @@ async def handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse(error_body(exc, request_language(request)), status_code=status, headers=headers)
+    return JSONResponse(error_body(exc, await error_language(request)), status_code=status, headers=headers)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    lang = request_language(request)
+    lang = await error_language(request, exc.body)
     issues = []
     for err in exc.errors():
         location = ".".join(str(part) for part in err.get("loc", ()) if part != "body")
+        kind = str(err.get("type", ""))
+        reason = err.get("msg")
+        if lang == "zh" and kind in _VALIDATION_REASONS_ZH:
+            reason = _VALIDATION_REASONS_ZH[kind]
         issues.append(
             {
                 "column": location or None,
                 "row": None,
-                "value": None,
-                "code": err.get("type"),
-                "reason": err.get("msg"),
+                "value": None if kind == "missing" else _shown_value(err.get("input")),
+                "code": kind,
+                "reason": reason,
             }
         )
     detail = "请求内容有误。" if lang == "zh" else "The request is invalid."
