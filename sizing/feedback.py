@@ -34,6 +34,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.columns import header_key
 from catalog.models import FitFeedback, Product, RecommendationEvent, SizeChart, utcnow
 from catalog.tabular import Table
 from fitguide.db import Database
@@ -63,6 +64,34 @@ _OUTCOME_WORDS = {
 }
 REQUIRED_COLUMNS = ("id", "sku", "size", "outcome")
 BODY_COLUMNS = tuple(name for name in BodyInput.model_fields if name != "reference")
+# Other headers merchants' order exports use for the same columns (compared after catalog.columns.header_key,
+# so case, spaces, underscores and full-width forms do not matter). An order number is not a line id: one
+# order has many lines.
+_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("line_id", "order_line_id", "line", "订单行号", "订单行id", "行号"),
+    "sku": ("商品编码", "商品编号", "商品sku", "货号"),
+    "size": ("size_label", "尺码", "购买尺码", "尺寸"),
+    "outcome": ("fit", "result", "结果", "反馈", "试穿结果", "合身情况"),
+    "height_cm": ("身高", "身高cm", "身高(cm)"),
+    "weight_kg": ("体重", "体重kg", "体重(kg)"),
+    "sex": ("gender", "性别"),
+    "age": ("年龄",),
+    "bust_cm": ("胸围", "胸围cm"),
+    "waist_cm": ("腰围", "腰围cm"),
+    "hip_cm": ("臀围", "臀围cm"),
+    "shoulder_cm": ("肩宽", "肩宽cm"),
+    "neck_cm": ("领围", "颈围"),
+    "sleeve_cm": ("袖长",),
+    "inseam_cm": ("内长", "裤内长"),
+    "bra_size": ("文胸尺码", "内衣尺码"),
+    "body_shape": ("体型",),
+    "fit_preference": ("版型偏好", "穿着偏好"),
+}
+_HEADER_LOOKUP = {
+    header_key(alias): name
+    for name in (*REQUIRED_COLUMNS, *BODY_COLUMNS)
+    for alias in (name, *_HEADER_ALIASES.get(name, ()))
+}
 MAX_LINE_ID = 128
 # Girth dimensions that define one chart step in cm; the first present in a chart is used.
 _STEP_DIMENSIONS = ("chest", "bust", "waist", "hip")
@@ -138,7 +167,7 @@ def rows_from_json(document: Any) -> list[tuple[int, dict[str, Any]]]:
 
 def rows_from_table(table: Table) -> list[tuple[int, dict[str, Any]]]:
     """CSV/XLSX rows (columns id, sku, size, outcome and optional body columns) as (row number, object)."""
-    columns = {name.strip().lower(): name for name in table.columns}
+    columns = {_HEADER_LOOKUP.get(header_key(name), name.strip().lower()): name for name in table.columns}
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise InvalidInput(

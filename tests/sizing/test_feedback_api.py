@@ -229,3 +229,20 @@ def test_too_large_from_buyers_who_sized_up_is_not_blamed_on_the_product(
     assert tee["flag"] is None
     adjustment = client.app.state.fit_adjuster.adjustment(shop["id"], "TEE")  # type: ignore[attr-defined]
     assert not adjustment.strong
+
+
+def test_csv_with_chinese_headers_and_outcomes(client: TestClient, shop: dict[str, str]) -> None:
+    csv_text = "订单行号,商品编码,尺码,结果,身高,体重,性别\nz1,TEE,M,偏小,165,55,女\nz2,TOP,L,合适,,,\n"
+    response = client.post(
+        "/api/feedback",
+        files={"file": ("退货.csv", csv_text.encode(), "text/csv")},
+        headers={"Authorization": shop["auth"]},
+    )
+    assert response.status_code == 200, response.text
+    with client.app.state.db.session() as session:  # type: ignore[attr-defined]
+        rows = {
+            row.line_id: row
+            for row in session.scalars(select(FitFeedback).where(FitFeedback.merchant_id == shop["id"]))
+        }
+    assert (rows["z1"].outcome, rows["z1"].body["height_cm"]) == ("too_small", 165.0)
+    assert rows["z2"].outcome == "kept" and rows["z2"].body is None
