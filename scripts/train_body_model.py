@@ -1,4 +1,4 @@
-"""Rebuild data/models/body_model_v2.joblib (+ .json metadata) from ANSUR II and NHANES.
+"""Rebuild data/models/body_model_v3.joblib (+ .json metadata) from ANSUR II and NHANES.
 
 Deterministic: fixed-seed ANSUR split (held-out people are excluded here and used by
 ``fitguide eval sizing``) and a fixed-seed NHANES half split for the waist correction check. The
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from fitguide.settings import REPO_ROOT
-from sizing.body_model import DIMENSIONS, MODEL_NAME, SEXES, BodyModel, model_paths
+from sizing.body_model import CHART_WAIST_DROP_CM, DIMENSIONS, MODEL_NAME, SEXES, BodyModel, model_paths
 from sizing.datasets import (
     ANSUR_COLUMNS,
     DEFAULT_ANSUR_DIR,
@@ -88,7 +88,7 @@ def _nhanes_report(model: BodyModel, evaluation: pd.DataFrame) -> dict[str, obje
     """Waist error on held-out NHANES adults by sex and age band, before and after the correction."""
     waist = DIMENSIONS.index("waist")
     before, _ = model.predict_moments(evaluation, population="ansur")
-    after, after_sd = model.predict_moments(evaluation, population="general")
+    after, after_sd = model.predict_moments(evaluation, population="nhanes")
     truth = evaluation["waist"].to_numpy(float)
     rows = []
     for sex in SEXES:
@@ -142,7 +142,7 @@ def train(data_dir: Path, ansur_dir: Path, nhanes_csv: Path) -> dict[str, object
     joblib.dump(model, artefact)
     metadata: dict[str, object] = {
         "name": MODEL_NAME,
-        "version": 2,
+        "version": 3,
         "trained_on": date.today().isoformat(),
         "model": "per-sex LinearRegression on height, weight, BMI, age, log age, age x BMI; heteroscedastic "
         "sd, 80% interval quantiles and Gaussian residual correlation (for conditioning) from 5-fold "
@@ -162,7 +162,19 @@ def train(data_dir: Path, ansur_dir: Path, nhanes_csv: Path) -> dict[str, object
             "nhanes_eval_adults": int((~fit_mask).sum()),
         },
         "population_correction": "waist += linear(age, age^2, BMI, age x BMI) fitted on NHANES 2015-16 adult "
-        "waist residuals; waist sd rescaled to NHANES residual spread (applied when population='general')",
+        "waist residuals; waist sd rescaled to NHANES residual spread (applied when population='nhanes' or "
+        "'general')",
+        "natural_waist": {
+            "why": "ANSUR measures the waist at the navel; size charts and GB/T 1335 body types use the "
+            "natural waist. Served estimates (population='general') subtract chart_waist_offset_ = chart "
+            "convention chest-waist drop minus ANSUR's mean chest-navel-waist drop (floored at 0)",
+            "chart_convention_drop_cm": CHART_WAIST_DROP_CM,
+            "chart_waist_offset_cm": {s: round(v, 2) for s, v in model.chart_waist_offset_.items()},
+        },
+        "changes": {
+            "3": "natural-waist level for served estimates (v2 served the NHANES-corrected navel waist, "
+            "about 7 cm above what women's charts quote at the same bust)",
+        },
         "held_out_ansur": _holdout_metrics(model, test_people),
         "nhanes_waist_check": nhanes_report,
         "built_from_commit": _git_commit(),

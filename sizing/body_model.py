@@ -14,6 +14,15 @@ inference). Its out-of-fold residuals (what the model gets wrong on people it ha
 ANSUR II is a young military sample; ``fit_population_correction`` learns how NHANES adults' waists
 differ from the ANSUR prediction by age and BMI, and ``population="general"`` (the default at
 serving time) applies that shift and widens the waist uncertainty accordingly.
+
+Waist level: ANSUR measures the waist at the navel (omphalion). Size charts and GB/T 1335 body types use
+the natural waist (the narrowest point), which for women sits higher and is smaller. At the same bust,
+women's charts quote a waist 16 cm below it (GB/T 1335.2 A type; the H&M and Koton women's tables
+agree), ANSUR women's navel waist is only 8.6 cm below their chest on average; for men the charts' 12 cm
+(H&M, Arket; GB/T 1335.1 A type spans 12-16) matches ANSUR's 11.8 cm. ``fit`` learns the difference per
+sex as ``chart_waist_offset_`` and the served estimate (``population="general"``) reports the natural
+waist. ``population="nhanes"`` is the NHANES-corrected waist at NHANES's own level (checked against
+NHANES), and ``population="ansur"`` keeps ANSUR's navel waist for evaluation against ANSUR.
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ TAPE_SD_CM = 0.5  # self-measured girths and lengths
 # Shift/scale correction features for the NHANES waist correction: [1, age, age^2, bmi, age*bmi].
 _N_CORRECTION = 5
 _LOG_ABS_NORMAL_MEAN = -0.6351814  # E[log |Z|] for a standard normal Z
+# Chest minus natural waist of the typical body in size-chart conventions (see the module docstring).
+CHART_WAIST_DROP_CM = {"male": 12.0, "female": 16.0}
 
 
 def design_matrix(height_cm: np.ndarray, weight_kg: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -98,11 +109,14 @@ class BodyModel(BaseEstimator):
         # No population correction until fit_population_correction is called.
         self.waist_correction_: dict[str, np.ndarray] = {s: np.zeros(_N_CORRECTION) for s in SEXES}
         self.waist_sd_scale_: dict[str, float] = {s: 1.0 for s in SEXES}
+        self.chart_waist_offset_: dict[str, float] = {}
         tail = (1.0 - self.interval) / 2.0
         for sex in SEXES:
             rows = frame[frame["sex"] == sex]
             h, w, a = (rows[c].to_numpy(float) for c in ("height_cm", "weight_kg", "age"))
             targets = rows[list(DIMENSIONS)].to_numpy(float)
+            navel_drop = float((rows["chest"] - rows["waist"]).mean())
+            self.chart_waist_offset_[sex] = max(0.0, CHART_WAIST_DROP_CM[sex] - navel_drop)
             features = design_matrix(h, w, a)
             regression = LinearRegression().fit(features, targets)
             self.coef_[sex] = regression.coef_.T.copy()  # (F, D)
@@ -160,10 +174,12 @@ class BodyModel(BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray]:
         mean = design_matrix(h, w, a) @ self.coef_[sex] + self.intercept_[sex]
         sd = np.maximum(np.exp(_scale_matrix(h, w, a) @ self.scale_coef_[sex]), self.min_sd_cm)
-        if population == "general":
+        if population in ("general", "nhanes"):
             waist_index = DIMENSIONS.index("waist")
             mean[:, waist_index] += _correction_matrix(h, w, a) @ self.waist_correction_[sex]
             sd[:, waist_index] *= self.waist_sd_scale_[sex]
+            if population == "general":
+                mean[:, waist_index] -= self.chart_waist_offset_[sex]
         return mean, sd
 
     def predict_moments(
@@ -261,7 +277,7 @@ def condition_gaussian(
     return new_mean, (new_cov + new_cov.T) / 2.0
 
 
-MODEL_NAME = "body_model_v2"
+MODEL_NAME = "body_model_v3"
 
 
 def model_paths(data_dir: Path) -> tuple[Path, Path]:

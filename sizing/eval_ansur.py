@@ -177,7 +177,6 @@ def evaluate(model: BodyModel, train: pd.DataFrame, test: pd.DataFrame) -> dict[
             means[name] = baseline.predict(people)
             sds[name] = np.tile(baseline.sd, (len(people), 1))
         ours_mean, ours_sd, full_mean, full_sd = (np.empty((len(people), len(GIRTHS))) for _ in range(4))
-        general_waist = np.empty(len(people))
         for i, person in enumerate(people.itertuples(index=False)):
             estimate = model.estimate(sex, person.height_cm, person.weight_kg, person.age, population="ansur")
             ours_mean[i], ours_sd[i] = _girths(estimate)
@@ -186,9 +185,6 @@ def evaluate(model: BodyModel, train: pd.DataFrame, test: pd.DataFrame) -> dict[
                 sex, person.height_cm, person.weight_kg, person.age, measured, population="ansur"
             )
             full_mean[i], full_sd[i] = _girths(full)
-            general_waist[i] = model.estimate(sex, person.height_cm, person.weight_kg, person.age).value(
-                "waist"
-            )
         means["body_model"], sds["body_model"] = ours_mean, ours_sd
 
         mae = {
@@ -197,9 +193,6 @@ def evaluate(model: BodyModel, train: pd.DataFrame, test: pd.DataFrame) -> dict[
                 for j, d in enumerate(GIRTHS)
             }
             for name in MODELS
-        }
-        mae["body_model_general_population_waist"] = {
-            "waist": round(float(np.abs(general_waist - truth_girths[:, 1]).mean()), 3)
         }
         charts: dict[str, Any] = {}
         for chart in (gbt_tops_chart(sex), letter_chart(sex)):

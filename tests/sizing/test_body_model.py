@@ -9,6 +9,7 @@ from sklearn.base import clone
 
 from fitguide.settings import REPO_ROOT
 from sizing.body_model import DIMENSIONS, BodyModel, condition_gaussian, model_paths
+from sizing.size_systems import body_type
 
 
 def synthetic_people(n: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -66,7 +67,7 @@ def test_shipped_artefact_loads_with_metadata(body_model: BodyModel) -> None:
     assert np.all(estimate.low < estimate.mean) and np.all(estimate.mean < estimate.high)
     _, metadata_path = model_paths(REPO_ROOT / "data")
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    assert metadata["name"] == "body_model_v2"
+    assert metadata["name"] == "body_model_v3"
     assert set(metadata["held_out_ansur"]) == {"male", "female"}
     cross_validation = metadata["cross_validation_training_people"]["by_sex"]
     assert set(cross_validation) == {"male", "female"}
@@ -96,3 +97,15 @@ def test_uncertainty_comes_from_out_of_fold_residuals() -> None:
     in_sample_sd = (chest - LinearRegression().fit(features, chest).predict(features)).std()
     _, sd = BodyModel().fit(people).predict_moments(men, population="ansur")
     assert sd[:, 0].mean() > 1.15 * in_sample_sd
+
+
+def test_served_waist_is_the_natural_waist_charts_quote(body_model: BodyModel) -> None:
+    """At the same bust, women's charts put the natural waist about 16 cm below it (GB/T 1335.2 A type);
+    ANSUR's navel waist sits much closer. Served estimates use the chart level; evaluation keeps ANSUR's."""
+    offsets = body_model.chart_waist_offset_
+    assert 6.0 < offsets["female"] < 9.0 and offsets["male"] < 1.0
+    served = body_model.estimate("female", 165, 55, 30)
+    navel = body_model.estimate("female", 165, 55, 30, population="nhanes")
+    assert served.value("waist") == pytest.approx(navel.value("waist") - offsets["female"])
+    assert served.value("chest") == navel.value("chest")
+    assert body_type(served.value("chest"), served.value("waist"), "female") == "A"
