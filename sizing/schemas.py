@@ -104,9 +104,12 @@ class BodyInput(BaseModel):
     height_cm: Number | None = None
     weight_kg: Number | None = None
     height: Number | None = Field(
-        None, description='Height with a unit: "170cm", "1.70m", "1米7", "5\'7\\"".'
+        None,
+        description='Height with a unit: "170cm", "1.70m", "1米7", "5\'7\\"" (number: cm; 1-2.5: m).',
     )
-    weight: Number | None = Field(None, description='Weight with a unit: "60kg", "120斤", "132lb".')
+    weight: Number | None = Field(
+        None, description='Weight with a unit: "60kg", "120斤", "132lb", "11st" (a number: kg).'
+    )
     sex: str | None = Field(None, description="female|male (also f/m, women/men, 女/男).")
     age: float | None = None
     body_shape: str | None = Field(None, description="apple|pear|hourglass|athletic|rectangle")
@@ -196,7 +199,7 @@ def resolve_body(body: BodyInput, fit_preference: str | None = None) -> Resolved
             issues.extend(error.issues)
             return None
 
-    height = attempt(parse_height, body.height_cm, "height_cm") if body.height_cm is not None else None
+    height = attempt(parse_height, body.height_cm, "height_cm", True) if body.height_cm is not None else None
     if height is None and body.height is not None:
         height = attempt(parse_height, body.height, "height")
     weight = attempt(parse_weight, body.weight_kg, "weight_kg") if body.weight_kg is not None else None
@@ -296,6 +299,9 @@ Lang = Literal["en", "zh"]
 
 class EstimateRequest(BodyInput):
     lang: Lang | None = None
+    merchant_id: str | None = Field(
+        None, max_length=64, description="Whose brand size charts a `reference` garment is read on."
+    )
 
 
 class RecommendRequest(BaseModel):

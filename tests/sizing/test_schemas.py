@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from fitguide.errors import InvalidInput
-from sizing.schemas import BodyInput, parse_bra_size, resolve_body
+from sizing.schemas import BodyInput, EstimateRequest, parse_bra_size, resolve_body
 
 
 def test_resolves_string_units_and_words() -> None:
@@ -51,3 +51,20 @@ def test_bra_size_becomes_a_chest_observation() -> None:
     value, sd = body.observations["chest"]
     assert value == pytest.approx(95.0)
     assert sd > 1.0
+
+
+def test_a_number_in_the_height_field_can_be_metres_but_not_in_height_cm() -> None:
+    assert resolve_body(BodyInput(height=1.75, weight=70)).height_cm == 175.0
+    assert resolve_body(BodyInput(height=175, weight=70)).height_cm == 175.0
+    assert resolve_body(BodyInput(height="1.75", weight="11 st")).weight_kg == pytest.approx(69.85)
+    with pytest.raises(InvalidInput) as caught:
+        resolve_body(BodyInput(height_cm=1.75, weight_kg=70))
+    (issue,) = caught.value.issues
+    assert issue.column == "height_cm" and issue.value == 1.75
+    assert issue.reason.startswith("1.75 cm is outside")
+
+
+def test_the_estimate_request_takes_a_merchant_for_reference_garments() -> None:
+    request = EstimateRequest(height_cm=170, weight_kg=60, merchant_id="shop", reference={"size": "M"})
+    assert request.merchant_id == "shop" and request.reference is not None
+    assert EstimateRequest(height_cm=170, weight_kg=60).merchant_id is None
