@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -122,10 +122,6 @@ def parse_chart(
         raise _chart_error(chart_id, "no measurement is given for every size", "没有对所有尺码都给出的尺寸")
     low = np.array([[v[0] for v in values[d] if v is not None] for d in dimensions], dtype=float)
     high = np.array([[v[1] for v in values[d] if v is not None] for d in dimensions], dtype=float)
-    # Boundary between neighbours: halfway between one size's top and the next one's bottom. Forced
-    # non-decreasing so a typo in a merchant chart cannot make a larger body map to a smaller size.
-    boundaries = (high[:, :-1] + low[:, 1:]) / 2.0
-    boundaries = np.maximum.accumulate(boundaries, axis=1) if boundaries.size else boundaries
     return ParsedChart(
         chart_id=chart_id,
         kind=kind if kind in ("body", "garment") else "body",
@@ -135,14 +131,47 @@ def parse_chart(
         dimensions=dimensions,
         low=low,
         high=high,
-        boundaries=boundaries,
+        boundaries=_boundaries(low, high),
         dimension_index=np.array([CHART_DIMENSIONS.index(d) for d in dimensions], dtype=int),
-        discriminating=np.all(np.diff((low + high) / 2.0, axis=1) > 0, axis=1),
+        discriminating=_discriminating(low, high),
         brand=brand,
         category=category,
         gender=gender,
         name=name,
     )
+
+
+def restrict_chart(chart: ParsedChart, sizes: Sequence[str]) -> ParsedChart:
+    """``chart`` with only the sizes a product is sold in (labels as the chart writes them).
+
+    The boundaries are recomputed between the remaining neighbours, so a body in the range of a size the
+    product lacks goes to the nearer of the sizes either side of it. Raises ValueError when no size is left.
+    """
+    wanted = set(sizes)
+    keep = [i for i, label in enumerate(chart.sizes) if label in wanted]
+    if not keep:
+        raise ValueError(f"none of {sorted(wanted)} is a size of chart {chart.chart_id}")
+    low, high = chart.low[:, keep], chart.high[:, keep]
+    return replace(
+        chart,
+        sizes=tuple(chart.sizes[i] for i in keep),
+        low=low,
+        high=high,
+        boundaries=_boundaries(low, high),
+        discriminating=_discriminating(low, high),
+        plans={},
+    )
+
+
+def _boundaries(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    # Boundary between neighbours: halfway between one size's top and the next one's bottom. Forced
+    # non-decreasing so a typo in a merchant chart cannot make a larger body map to a smaller size.
+    boundaries = (high[:, :-1] + low[:, 1:]) / 2.0
+    return np.maximum.accumulate(boundaries, axis=1) if boundaries.size else boundaries
+
+
+def _discriminating(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return np.all(np.diff((low + high) / 2.0, axis=1) > 0, axis=1)
 
 
 def _as_range(raw: object) -> tuple[float, float] | None:

@@ -33,8 +33,9 @@ SizingDep = Annotated[SizingService, Depends(get_sizing)]
 
 @router.post("/estimate", response_model=EstimateResponse)
 def estimate(payload: EstimateRequest, sizing: SizingDep, language: Language) -> EstimateResponse:
-    """Body measurements (estimate + 80% interval) and GB/T 号型 from height, weight and more."""
-    return sizing.estimate(payload, payload.lang or language)
+    """Body measurements (estimate + 80% interval) and GB/T 号型 from height, weight and more; a `reference`
+    garment needs `merchant_id` (brand size charts belong to a merchant)."""
+    return sizing.estimate(payload, payload.lang or language, payload.merchant_id)
 
 
 @router.post("/recommend", response_model=Recommendation)

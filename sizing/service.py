@@ -6,6 +6,9 @@ at once by ``invalidate`` which web/app.py registers as a catalog listener).
 
 Chart resolution for a product: its ``size_chart_id``; else a chart of the same merchant with the same
 brand, category and gender; else the same category and gender; else none (an honest "no size chart").
+A product is matched against that chart restricted to the sizes it is sold in (its variants), so the
+recommended size, the alternatives and the neighbours are always sizes one can buy; a product with no
+variants, or none on the chart, uses the whole chart.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert, select
 
-from catalog.models import Merchant, Product, RecommendationEvent, SizeChart
-from catalog.taxonomy import garment_group
+from catalog.models import Merchant, Product, RecommendationEvent, SizeChart, Variant
+from catalog.taxonomy import CATEGORIES, canonical, garment_group
 from fitguide.db import Database
 from fitguide.errors import InvalidInput, Issue, NotFound
 from sizing import explain
 from sizing.body_model import DIMENSIONS, BodyEstimate, BodyModel
-from sizing.charts import ParsedChart, parse_chart
+from sizing.charts import ParsedChart, parse_chart, restrict_chart
 from sizing.matching import BodyVector, SizeMatch, ease_for, match_many, size_probabilities
 from sizing.protocols import NO_ADJUSTMENT, FeedbackSizing, FitAdjuster, FitAdjustment, NoFitAdjustment
 from sizing.schemas import (
@@ -53,8 +56,18 @@ REFERENCE_DIMENSION = {
 }
 ESTIMATE_CACHE_SIZE = 2048
 REFERENCE_FIT_SD_CM = 2.0  # people wear a size over a little more than its nominal range
+# A reference garment named by brand alone ("I wear M in brand X") is read on the brand's chart of the
+# product's category, else of its garment group, else of these groups in order (then in taxonomy order:
+# T-shirts first). A bare letter size most often means a top, and the chest a top pins down is the girth
+# the body model knows least precisely.
+REFERENCE_GROUP_ORDER = ("top", "outerwear", "dress", "innerwear", "onepiece", "bottom")
+_CATEGORY_ORDER = {term.name: i for i, term in enumerate(CATEGORIES)}
 _GENDER_SEX = {"men": "male", "women": "female"}
+_SEX_GENDER = {"male": "men", "female": "women"}
 _LOADS = count()
+# (reference as JSON, sex, category of the product asked about or None): a MerchantCharts.references key.
+ReferenceKey = tuple[str, str, str | None]
+Observation = tuple[str, float, float]  # (dimension, value cm, sd cm)
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,9 @@ class ProductSizing:
     category: str | None
     gender: str | None
     chart_id: str | None  # resolved chart, None when the merchant has none that fits
+    group: str = "top"  # garment group of the category
+    # What the product is matched against: the resolved chart restricted to the sizes it is sold in.
+    chart: ParsedChart | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -72,9 +88,13 @@ class MerchantCharts:
     checked_at: float
     charts: dict[str, ParsedChart]
     products: dict[str, ProductSizing]
-    # Unique per load (an id() can be reused once an old chart set is freed): keys the body estimates
-    # conditioned on a reference garment from these charts.
+    # Unique per load (an id() can be reused once an old chart set is freed): keys the size gaps of
+    # feedback lines placed on these charts.
     serial: int = field(default_factory=lambda: next(_LOADS))
+    # (chart id, sizes offered) -> the chart restricted to them, shared by the products sold in them.
+    restricted: dict[tuple[str, tuple[str, ...]], ParsedChart] = field(default_factory=dict)
+    # Reference garments read on these charts (filled lazily; a dict store is atomic under the GIL).
+    references: dict[ReferenceKey, Observation] = field(default_factory=dict)
 
 
 def _norm(value: str | None) -> str | None:
@@ -112,19 +132,51 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
             key = (_norm(row.category), _norm(row.gender))
             by_brand.setdefault((_norm(row.brand), *key), row.chart_id)
             by_category.setdefault(key, row.chart_id)
-        products: dict[str, ProductSizing] = {}
         rows = session.execute(
             select(Product.sku, Product.brand, Product.category, Product.gender, Product.size_chart_id).where(
                 Product.merchant_id == merchant_id
             )
         ).all()
-        for sku, brand, category, gender, size_chart_id in rows:
-            key = (_norm(category), _norm(gender))
-            chart_id = size_chart_id if size_chart_id in charts else None
-            if chart_id is None:
-                chart_id = by_brand.get((_norm(brand), *key)) or by_category.get(key)
-            products[sku] = ProductSizing(sku, brand, category, gender, chart_id)
-    return MerchantCharts(version, time.monotonic(), charts, products)
+        # Every product's sizes in one query (sold-out sizes included: they are still the product's sizes).
+        offered: dict[str, list[str]] = {}
+        for sku, size_label in session.execute(
+            select(Product.sku, Variant.size_label)
+            .join(Variant, Variant.product_id == Product.id)
+            .where(Product.merchant_id == merchant_id)
+        ):
+            offered.setdefault(sku, []).append(size_label)
+    loaded = MerchantCharts(version, time.monotonic(), charts, {})
+    labels: dict[str, dict[str, str]] = {}  # per chart: normalised size label -> the chart's label
+    groups: dict[str | None, str] = {}
+    for sku, brand, category, gender, size_chart_id in rows:
+        key = (_norm(category), _norm(gender))
+        chart_id = size_chart_id if size_chart_id in charts else None
+        if chart_id is None:
+            chart_id = by_brand.get((_norm(brand), *key)) or by_category.get(key)
+        chart = charts[chart_id] if chart_id is not None else None
+        if chart is not None and sku in offered:
+            chart = _offered_chart(loaded, chart, offered[sku], labels)
+        if category not in groups:
+            groups[category] = garment_group(category)
+        loaded.products[sku] = ProductSizing(sku, brand, category, gender, chart_id, groups[category], chart)
+    return loaded
+
+
+def _offered_chart(
+    loaded: MerchantCharts, chart: ParsedChart, sizes: Sequence[str], labels: dict[str, dict[str, str]]
+) -> ParsedChart:
+    """``chart`` restricted to the ``sizes`` a product is sold in; the whole chart when it lists all of them
+    or none (a product sold only in sizes its chart does not know keeps the chart's answer)."""
+    if chart.chart_id not in labels:
+        labels[chart.chart_id] = {normalize_size_label(label): label for label in chart.sizes}
+    on_chart = labels[chart.chart_id]
+    sold = {on_chart[n] for n in map(normalize_size_label, sizes) if n in on_chart}
+    if not sold or len(sold) == len(chart.sizes):
+        return chart
+    key = (chart.chart_id, tuple(label for label in chart.sizes if label in sold))
+    if key not in loaded.restricted:
+        loaded.restricted[key] = restrict_chart(chart, key[1])
+    return loaded.restricted[key]
 
 
 class SizingService:
@@ -174,21 +226,35 @@ class SizingService:
     # ----- body -----
 
     def estimate_body(
-        self, body: ResolvedBody, sex: str, charts: MerchantCharts | None = None
+        self, body: ResolvedBody, sex: str, charts: MerchantCharts | None = None, category: str | None = None
     ) -> BodyEstimate:
-        """Body estimate conditioned on measured values, bra size, body shape and a reference garment."""
-        return self._body(body, sex, charts)[0]
+        """Body estimate conditioned on measured values, bra size, body shape and a reference garment
+        (read on ``charts``; ``category`` is that of the product asked about, if any)."""
+        return self._body(body, sex, self._reference(body, sex, charts, category))[0]
+
+    def _reference(
+        self, body: ResolvedBody, sex: str, charts: MerchantCharts | None, category: str | None
+    ) -> Observation | None:
+        """The body's reference garment as an observation, cached on the chart set it was read on."""
+        if body.reference is None or charts is None:
+            return None
+        # The product's category only matters when the shopper did not say what kind of garment it was.
+        key = (body.reference.model_dump_json(), sex, None if body.reference.category else category)
+        observation = charts.references.get(key)
+        if observation is None:
+            observation = self._reference_observation(body.reference, charts, sex, key[2])
+            charts.references[key] = observation
+        return observation
 
     def _body(
-        self, body: ResolvedBody, sex: str, charts: MerchantCharts | None
+        self, body: ResolvedBody, sex: str, reference: Observation | None
     ) -> tuple[BodyEstimate, BodyVector]:
-        """The estimate and its chart-order vector for matching, both cached per body."""
-        reference = body.reference.model_dump_json() if body.reference is not None else None
-        key = (*body.cache_key(), sex, reference, charts.serial if reference and charts else None)
+        """The estimate and its chart-order vector for matching, both cached per body (and reference)."""
+        key = (*body.cache_key(), sex, reference)
         cached = self._estimates.get(key)
         if cached is not None:
             return cached
-        estimate = self._estimate_body(body, sex, charts)
+        estimate = self._estimate_body(body, sex, reference)
         pair = (estimate, BodyVector.from_estimate(estimate, body.height_cm, body.weight_kg))
         with self._lock:
             self._estimates[key] = pair
@@ -196,7 +262,7 @@ class SizingService:
                 self._estimates.popitem(last=False)
         return pair
 
-    def _estimate_body(self, body: ResolvedBody, sex: str, charts: MerchantCharts | None) -> BodyEstimate:
+    def _estimate_body(self, body: ResolvedBody, sex: str, reference: Observation | None) -> BodyEstimate:
         observations = dict(body.observations)
         if body.shape_shifts:
             prior = self.body_model.estimate(sex, body.height_cm, body.weight_kg, body.age)
@@ -208,8 +274,8 @@ class SizingService:
                         float(prior.mean[index] + shift * prior_sd[index]),
                         float(prior_sd[index]),
                     )
-        if body.reference is not None and charts is not None:
-            dimension, value, sd = self._reference_observation(body.reference, charts)
+        if reference is not None:
+            dimension, value, sd = reference
             if dimension not in body.measured:
                 observations[dimension] = (value, sd)
         return self.body_model.estimate(
@@ -217,8 +283,8 @@ class SizingService:
         )
 
     def _reference_observation(
-        self, reference: ReferenceGarment, charts: MerchantCharts
-    ) -> tuple[str, float, float]:
+        self, reference: ReferenceGarment, charts: MerchantCharts, sex: str, category: str | None
+    ) -> Observation:
         """'I wear M in brand X' as a noisy observation of the girth that chart row covers."""
         chart: ParsedChart | None = None
         if reference.chart_id:
@@ -227,44 +293,27 @@ class SizingService:
             chart_id = charts.products[reference.sku].chart_id
             chart = charts.charts.get(chart_id) if chart_id else None
         if chart is None and reference.brand:
-            brand = _norm(reference.brand)
-            candidates = [c for c in charts.charts.values() if _norm(c.brand) == brand]
-            if reference.category:
-                candidates = [
-                    c for c in candidates if _norm(c.category) == _norm(reference.category)
-                ] or candidates
-            chart = candidates[0] if candidates else None
+            chart = _brand_chart(reference, charts, sex, category)
         if chart is None:
+            named = reference.brand or reference.chart_id or reference.sku
             raise InvalidInput(
-                "No size chart is known for the reference garment",
-                "没有找到参考商品的尺码表",
+                f"No size chart is known for the reference garment '{named}'",
+                f"没有找到参考商品 '{named}' 的尺码表",
                 issues=[
                     Issue(
                         reason="no size chart is known for this brand, chart or product",
                         reason_zh="不认识该品牌、尺码表或商品",
                         column="reference",
-                        value=reference.brand or reference.chart_id or reference.sku,
+                        value=named,
                     )
                 ],
                 code="unknown_reference",
             )
         index = chart.index(reference.size)
         if index is None:
-            raise InvalidInput(
-                f"Size {reference.size} is not in chart {chart.chart_id}",
-                f"尺码表 {chart.chart_id} 中没有 {reference.size} 码",
-                issues=[
-                    Issue(
-                        reason=f"size not in chart (sizes: {', '.join(chart.sizes)})",
-                        reason_zh=f"尺码表中没有该尺码（可选：{'、'.join(chart.sizes)}）",
-                        column="reference.size",
-                        value=reference.size,
-                    )
-                ],
-                code="unknown_reference_size",
-            )
-        group = garment_group(chart.category)
-        wanted = REFERENCE_DIMENSION.get(group, "chest")
+            raise _reference_size_error(reference.size, chart.chart_id, chart.sizes)
+        chart_group = garment_group(chart.category)
+        wanted = REFERENCE_DIMENSION.get(chart_group, "chest")
         dimension = (
             wanted
             if wanted in chart.dimensions
@@ -288,12 +337,15 @@ class SizingService:
         # The size covers the body interval between its boundaries with its neighbours.
         lower = chart.boundaries[k, index - 1] if index > 0 else chart.low[k, index] - 2.0
         upper = chart.boundaries[k, index] if index < len(chart.sizes) - 1 else chart.high[k, index] + 2.0
-        ease = ease_for(dimension, chart, group)
+        ease = ease_for(dimension, chart, chart_group)
         width = max(float(upper - lower), 1.0)
         value = float((lower + upper) / 2.0 - ease)
         return dimension, value, float((width**2 / 12.0 + REFERENCE_FIT_SD_CM**2) ** 0.5)
 
-    def estimate(self, body_input: BodyInput, lang: str = "en") -> EstimateResponse:
+    def estimate(
+        self, body_input: BodyInput, lang: str = "en", merchant_id: str | None = None
+    ) -> EstimateResponse:
+        """Body measurements and GB/T 号型. A reference garment is read on ``merchant_id``'s brand charts."""
         body = resolve_body(body_input)
         if body.sex is None:
             raise InvalidInput(
@@ -310,7 +362,23 @@ class SizingService:
                 ],
                 code="invalid_body",
             )
-        estimate = self.estimate_body(body, body.sex)
+        charts = self.merchant_charts(merchant_id) if merchant_id else None
+        if body.reference is not None and charts is None:
+            raise InvalidInput(
+                "A reference garment needs merchant_id: size charts belong to a merchant",
+                "参考商品需要提供 merchant_id：尺码表属于商家",
+                issues=[
+                    Issue(
+                        reason="merchant_id is required to read a reference garment",
+                        reason_zh="读取参考商品需要 merchant_id",
+                        column="merchant_id",
+                        value=None,
+                        code="missing",
+                    )
+                ],
+                code="unknown_reference",
+            )
+        estimate = self.estimate_body(body, body.sex, charts)
         measurements = [
             MeasurementOut(
                 dimension=dimension,
@@ -375,28 +443,35 @@ class SizingService:
         resolved = resolve_body(body, fit_preference)
         charts = self.merchant_charts(merchant_id)
         preference = resolved.fit_preference or "regular"
-        vectors: dict[str, tuple[BodyEstimate, BodyVector]] = {}
-        # Products sharing a chart, garment group, sex and fit adjustment share one answer. Adjustments are
-        # keyed by identity (hashing the dataclass costs more than the matching); equal but distinct ones
-        # only miss the sharing.
+        # One body estimate per sex (and, for a reference garment named by brand alone, per category:
+        # "M in brand X" is read on the brand's chart of the kind of product asked about).
+        by_category = resolved.reference is not None and not resolved.reference.category
+        bodies: dict[tuple[str, str | None], tuple[BodyEstimate, BodyVector]] = {}
+        # Products sharing a matching chart (the same chart and the same sizes offered), garment group, body
+        # and fit adjustment share one answer. Charts and adjustments are keyed by identity (hashing costs
+        # more than the matching); equal but distinct adjustments only miss the sharing.
         adjustments: dict[int, FitAdjustment] = {}
-        keys: dict[str, tuple[str | None, str, str, int]] = {}
+        matched: dict[int, ParsedChart] = {}
+        keys: dict[str, tuple[int, str, tuple[str, str | None], int]] = {}
         for sku in skus:
             product = charts.products.get(sku)
             if product is None or sku in keys:
                 continue
             sex = resolved.sex or _GENDER_SEX.get(product.gender or "", "female")
-            if sex not in vectors:
-                vectors[sex] = self._body(resolved, sex, charts)
+            body_key = (sex, product.category if by_category else None)
+            if body_key not in bodies:
+                reference = self._reference(resolved, sex, charts, body_key[1])
+                bodies[body_key] = self._body(resolved, sex, reference)
             adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
             adjustments[id(adjustment)] = adjustment
-            keys[sku] = (product.chart_id, garment_group(product.category), sex, id(adjustment))
-        answers: dict[tuple[str | None, str, str, int], Recommendation] = {}
-        for sex, (estimate, vector) in vectors.items():
-            distinct = [k for k in dict.fromkeys(keys.values()) if k[2] == sex]
-            with_chart = [
-                (k, charts.charts[k[0]]) for k in distinct if k[0] is not None and k[0] in charts.charts
-            ]
+            chart = product.chart
+            if chart is not None:
+                matched[id(chart)] = chart
+            keys[sku] = (id(chart) if chart is not None else 0, product.group, body_key, id(adjustment))
+        answers: dict[tuple[int, str, tuple[str, str | None], int], Recommendation] = {}
+        for body_key, (estimate, vector) in bodies.items():
+            distinct = [k for k in dict.fromkeys(keys.values()) if k[2] == body_key]
+            with_chart = [(k, matched[k[0]]) for k in distinct if k[0] in matched]
             matches = match_many(
                 [(chart, k[1], adjustments[k[3]]) for k, chart in with_chart], vector, preference, neighbours
             )
@@ -424,7 +499,8 @@ class SizingService:
         """``SizeGapSource``: where each buyer's body sits on the product's chart relative to the size bought.
 
         The expected size index under the chart's size probabilities (before any learned fit adjustment,
-        which is what the gaps feed) minus the bought size's index."""
+        which is what the gaps feed) minus the bought size's index. The whole chart, not only the sizes the
+        product is sold in: the gap measures the body against the chart's own size steps."""
         charts = self.merchant_charts(merchant_id)
         # A line's gap changes only with the charts: a refit after new feedback computes the new lines only.
         serial, known = self._gaps.get(merchant_id, (None, {}))
@@ -432,7 +508,7 @@ class SizingService:
             known = {}
             self._gaps[merchant_id] = (charts.serial, known)
         size_indices: dict[str, dict[str, int]] = {}
-        vectors: dict[tuple[str, str], BodyVector | None] = {}  # repeat buyers are read once
+        vectors: dict[tuple[str, str, str | None], BodyVector | None] = {}  # repeat buyers are read once
         gaps: list[float] = []
         for sku, size_label, raw_body in lines:
             product = charts.products.get(sku)
@@ -448,28 +524,29 @@ class SizingService:
                 size_indices[chart.chart_id] = {normalize_size_label(s): i for i, s in enumerate(chart.sizes)}
             bought = size_indices[chart.chart_id].get(normalize_size_label(size_label))
             sex = _GENDER_SEX.get(product.gender or "", "female")
-            body_key = (line_key[2], sex)
+            body_key = (line_key[2], sex, product.category)
             if body_key not in vectors:
-                vectors[body_key] = self._feedback_body(raw_body, sex, charts)
+                vectors[body_key] = self._feedback_body(raw_body, sex, charts, product.category)
             vector = vectors[body_key]
             if bought is None or vector is None:
                 gaps.append(0.0)
                 continue
-            group = garment_group(product.category)
-            (probabilities,) = size_probabilities([(chart, group, NO_ADJUSTMENT)], vector)
+            (probabilities,) = size_probabilities([(chart, product.group, NO_ADJUSTMENT)], vector)
             expected = float(probabilities[: len(chart.sizes)] @ np.arange(len(chart.sizes)))
             known[line_key] = round(expected - bought, 3)
             gaps.append(known[line_key])
         return gaps
 
     def _feedback_body(
-        self, raw_body: Mapping[str, Any], product_sex: str, charts: MerchantCharts
+        self, raw_body: Mapping[str, Any], product_sex: str, charts: MerchantCharts, category: str | None
     ) -> BodyVector | None:
+        # Stored bodies were checked on upload; a rule or chart change must not block a refit.
         try:
             resolved = resolve_body(BodyInput.model_validate(raw_body))
+            sex = resolved.sex or product_sex
+            return self._body(resolved, sex, self._reference(resolved, sex, charts, category))[1]
         except (InvalidInput, ValueError):
-            return None  # stored bodies were checked on upload; a rule change must not block a refit
-        return self._body(resolved, resolved.sex or product_sex, charts)[1]
+            return None
 
     def _recommendation(
         self, size_match: SizeMatch, code: str, resolved: ResolvedBody, lang: str, neighbours: bool
@@ -519,3 +596,94 @@ def record_events(database: Database, merchant_id: str, shown: Sequence[tuple[st
             insert(RecommendationEvent),
             [{"merchant_id": merchant_id, "sku": sku, "size_label": size} for sku, size in shown],
         )
+
+
+def _gender(value: str | None) -> str | None:
+    """Canonical gender of a chart; "" for a word that is not a known gender (such as kids)."""
+    if not value or not value.strip():
+        return None
+    return canonical("gender", value) or ""
+
+
+def _category(value: str | None) -> str | None:
+    return canonical("category", value) or _norm(value)
+
+
+def _brand_chart(
+    reference: ReferenceGarment, charts: MerchantCharts, sex: str, context: str | None
+) -> ParsedChart | None:
+    """The brand's chart a reference size is read on (None when the merchant has no chart of the brand).
+
+    Only charts for the shopper's sex (or unisex, or no gender) count. The wanted category is the one the
+    shopper gave, else ``context`` (the category of the product asked about). Its charts come first, then
+    those of its garment group; with a category the shopper gave, no others. Then REFERENCE_GROUP_ORDER,
+    taxonomy order, gender-specific before unisex, chart id. The first chart with the size wins; a size on
+    none of them is an error listing the sizes those charts have.
+    """
+    brand = _norm(reference.brand)
+    of_brand = [c for c in charts.charts.values() if _norm(c.brand) == brand]
+    if not of_brand:
+        return None
+    gender = _SEX_GENDER.get(sex)
+    fitting = [c for c in of_brand if _gender(c.gender) in (None, "unisex", gender)]
+    if not fitting:
+        raise _reference_error(
+            f"brand {reference.brand} has no size chart for {gender}",
+            f"品牌 {reference.brand} 没有{'男' if gender == 'men' else '女'}装尺码表",
+            "reference",
+            reference.brand,
+        )
+    wanted = _category(reference.category or context)
+    wanted_group = garment_group(wanted) if wanted in _CATEGORY_ORDER else None
+    ranks: dict[str, tuple[int, int, bool, str]] = {}
+    for chart in fitting:
+        category = _category(chart.category)
+        group = garment_group(category)
+        if category is not None and category == wanted:
+            tier = 0
+        elif wanted_group is not None and group == wanted_group:
+            tier = 1
+        elif reference.category:
+            continue  # the shopper said what kind of garment: no other kind stands in for it
+        else:
+            tier = 2 + (REFERENCE_GROUP_ORDER.index(group) if group in REFERENCE_GROUP_ORDER else 9)
+        order = _CATEGORY_ORDER.get(category or "", len(_CATEGORY_ORDER))
+        ranks[chart.chart_id] = (tier, order, _gender(chart.gender) != gender, chart.chart_id)
+    if not ranks:
+        raise _reference_error(
+            f"brand {reference.brand} has no size chart for {reference.category} ({gender})",
+            f"品牌 {reference.brand} 没有 {reference.category} 的尺码表",
+            "reference.category",
+            reference.category,
+        )
+    candidates = sorted((c for c in fitting if c.chart_id in ranks), key=lambda c: ranks[c.chart_id])
+    chosen = next((c for c in candidates if c.index(reference.size) is not None), None)
+    if chosen is None:
+        sizes = tuple(dict.fromkeys(size for c in candidates for size in c.sizes))
+        raise _reference_size_error(reference.size, f"{reference.brand} ({gender})", sizes)
+    return chosen
+
+
+def _reference_error(reason: str, reason_zh: str, column: str, value: str | None) -> InvalidInput:
+    return InvalidInput(
+        f"The reference garment cannot be used: {reason}",
+        f"无法使用参考商品：{reason_zh}",
+        issues=[Issue(reason=reason, reason_zh=reason_zh, column=column, value=value)],
+        code="unknown_reference",
+    )
+
+
+def _reference_size_error(size: str, where: str, sizes: Sequence[str]) -> InvalidInput:
+    return InvalidInput(
+        f"Size {size} is not in the size charts of {where}",
+        f"{where} 的尺码表中没有 {size} 码",
+        issues=[
+            Issue(
+                reason=f"size not in chart (sizes: {', '.join(sizes)})",
+                reason_zh=f"尺码表中没有该尺码（可选：{'、'.join(sizes)}）",
+                column="reference.size",
+                value=size,
+            )
+        ],
+        code="unknown_reference_size",
+    )

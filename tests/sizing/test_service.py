@@ -1,14 +1,28 @@
 from __future__ import annotations
 
-import pytest
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.merchants import create_merchant
+from catalog.models import Merchant, Product, SizeChart, Variant
+from catalog.service import import_catalog, parse_chart_upload, parse_product_upload
 from fitguide.db import Database
 from fitguide.errors import InvalidInput, NotFound
+from fitguide.settings import REPO_ROOT
 from sizing.body_model import BodyModel
+from sizing.charts import parse_chart
 from sizing.protocols import FitAdjuster, FitAdjustment
-from sizing.schemas import BodyInput, ReferenceGarment
-from sizing.service import SizingService
-from tests.sizing.conftest import BODY_TOP_ROWS, MERCHANT
+from sizing.schemas import BodyInput, Recommendation, ReferenceGarment, resolve_body
+from sizing.service import MerchantCharts, SizingService, _brand_chart
+from tests.sizing.conftest import BODY_TOP_ROWS, HAOXING_SHIRT_ROWS, MERCHANT
 
 MAN = BodyInput(height_cm=175, weight_kg=70, sex="male")
 
@@ -105,8 +119,6 @@ def test_fit_adjuster_moves_size_and_shows_strong_evidence(
 
 
 def test_cache_follows_catalog_version(service: SizingService, sizing_db: Database) -> None:
-    from catalog.models import Merchant, Product
-
     service.merchant_charts(MERCHANT)
     with sizing_db.session() as session:
         session.add(
@@ -158,16 +170,24 @@ def test_products_sharing_a_chart_get_their_own_sku(service: SizingService) -> N
     assert results["TEE1"].size == results["TEE2"].size
 
 
-def test_reference_estimate_follows_a_reloaded_chart_set(service: SizingService) -> None:
+def test_reference_estimate_follows_a_reloaded_chart_set(service: SizingService, sizing_db: Database) -> None:
     body = MAN.model_copy(update={"reference": ReferenceGarment(size="185/100A", brand="Hx")})
     before = service.recommend(MERCHANT, "TEE1", body)
     first = service.merchant_charts(MERCHANT)
     service.invalidate(MERCHANT)
     reloaded = service.merchant_charts(MERCHANT)
     assert reloaded is not first and reloaded.serial != first.serial
-    # The estimate conditioned on the old chart set is not reused for the new one (even at the same address).
-    again = service.recommend(MERCHANT, "TEE1", body)
-    assert again.probabilities == before.probabilities
+    assert service.recommend(MERCHANT, "TEE1", body).probabilities == before.probabilities
+    # The estimate is keyed by what the reference says on the charts, so a changed chart is read anew.
+    with sizing_db.session() as session:
+        chart = session.scalars(select(SizeChart).where(SizeChart.chart_id == "shirt-hx")).one()
+        chart.rows = [
+            {**row, "measurements": {"chest": row["measurements"]["chest"] + 12.0}} for row in chart.rows
+        ]
+        _bump(session)
+    service.invalidate(MERCHANT)
+    after = service.recommend(MERCHANT, "TEE1", body)
+    assert list(after.probabilities.values()) != list(before.probabilities.values())
     assert len({key[-1] for key in service._estimates if key[-1] is not None}) == 2
 
 
@@ -190,3 +210,306 @@ def test_size_gaps_place_the_buyer_on_the_chart_relative_to_the_bought_size(serv
     assert abs(on_size) < 0.5
     assert one_up == pytest.approx(on_size - 1.0, abs=1e-3)
     assert no_body == off_chart == no_chart == 0.0
+
+
+# ----- sizes a product is sold in -----
+
+
+def _bump(session: Session) -> None:
+    merchant = session.get(Merchant, MERCHANT)
+    assert merchant is not None
+    merchant.catalog_version += 1
+
+
+def _add_products(database: Database, products: Mapping[str, tuple[str, Sequence[str]]]) -> None:
+    """Products (sku -> (chart id, sizes sold)) in the shop; the category follows the chart."""
+    kinds = {"men-tee": ("tshirt", "men"), "shirt-hx": ("shirt", "men"), "jeans": ("jeans", "women")}
+    with database.session() as session:
+        for sku, (chart_id, sizes) in products.items():
+            category, gender = kinds[chart_id]
+            product = Product(
+                merchant_id=MERCHANT,
+                sku=sku,
+                title=sku,
+                category=category,
+                gender=gender,
+                price=1,
+                size_chart_id=chart_id,
+            )
+            product.variants = [Variant(size_label=size, position=i) for i, size in enumerate(sizes)]
+            session.add(product)
+        _bump(session)
+
+
+def _sizes_shown(result: Recommendation) -> set[str | None]:
+    return {
+        result.size,
+        *result.probabilities,
+        *(a.size for a in result.alternatives),
+        *(n.size for n in result.neighbours),
+    }
+
+
+def test_products_are_matched_on_the_chart_sizes_they_are_sold_in(
+    service: SizingService, sizing_db: Database
+) -> None:
+    sizes = [row["size"] for row in BODY_TOP_ROWS]
+    _add_products(
+        sizing_db,
+        {
+            "TEE_SL": ("men-tee", ["S", "L", "XL"]),
+            "TEE_sl": ("men-tee", ["xl", "s", "Large"]),  # labels are compared normalised
+            "TEE_ALL": ("men-tee", sizes),
+            "TEE_FREE": ("men-tee", ["One Size"]),  # none on the chart: the whole chart
+            "TEE_PART": ("men-tee", ["M", "9XL"]),  # only the sizes on the chart count
+        },
+    )
+    charts = service.merchant_charts(MERCHANT)
+    whole = charts.charts["men-tee"]
+    restricted = charts.products["TEE_SL"].chart
+    assert restricted is not None and restricted.sizes == ("S", "L", "XL")
+    # One restricted chart per (chart, sizes), shared by the products sold in those sizes.
+    assert charts.products["TEE_sl"].chart is restricted is charts.restricted[("men-tee", ("S", "L", "XL"))]
+    assert charts.products["TEE_SL"].chart_id == "men-tee"
+    for sku in ("TEE1", "TEE_ALL", "TEE_FREE"):
+        assert charts.products[sku].chart is whole
+    part = charts.products["TEE_PART"].chart
+    assert part is not None and part.sizes == ("M",)
+    assert set(charts.restricted) == {("men-tee", ("S", "L", "XL")), ("men-tee", ("M",))}
+
+
+def test_a_size_the_product_is_not_sold_in_is_never_recommended(
+    service: SizingService, sizing_db: Database
+) -> None:
+    _add_products(sizing_db, {"TEE_SL": ("men-tee", ["S", "L", "XL"])})
+    # Chest and height in M's range, on S's side of its middle.
+    body = BodyInput(height_cm=166, weight_kg=58, sex="male", chest_cm=89)
+    page = service.recommend_batch(MERCHANT, ["TEE1", "TEE_SL"], body)
+    # The same chart with other sizes sold is not a shared answer.
+    assert page["TEE1"].size == "M" and page["TEE_SL"].size == "S"
+    assert page["TEE_SL"].chart_id == "men-tee" and list(page["TEE_SL"].probabilities) == ["S", "L", "XL"]
+    larger = BodyInput(height_cm=169, weight_kg=62, sex="male", chest_cm=91)
+    single = service.recommend(MERCHANT, "TEE_SL", larger)
+    assert single.size == "L"
+    assert sum(single.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert [n.size for n in single.neighbours] == ["S", "XL"]
+    assert _sizes_shown(single) <= {"S", "L", "XL"}
+
+
+def test_the_largest_size_sold_is_recommended_over_a_larger_chart_size(
+    service: SizingService, sizing_db: Database
+) -> None:
+    sold = [row["size"] for row in HAOXING_SHIRT_ROWS][1:-1]  # 165/84A .. 185/100A
+    _add_products(sizing_db, {"SHIRT_TO_185": ("shirt-hx", sold)})
+    body = BodyInput(height_cm=185, weight_kg=95, sex="male")
+    assert service.recommend(MERCHANT, "SHIRT1", body).size == "190/104A"
+    result = service.recommend(MERCHANT, "SHIRT_TO_185", body)
+    assert result.size == "185/100A" and list(result.probabilities) == sold
+    assert _sizes_shown(result) <= set(sold)
+
+
+def test_every_size_shown_is_one_the_product_is_sold_in(service: SizingService, sizing_db: Database) -> None:
+    offered = {
+        "TEE_A": ("men-tee", ("S", "L", "XL")),
+        "TEE_B": ("men-tee", ("M",)),
+        "TEE_C": ("men-tee", ("XL", "3XL")),
+        "SHIRT_A": ("shirt-hx", ("165/84A", "175/92A", "185/100A")),
+        "JEAN_A": ("jeans", ("28", "30", "32")),
+    }
+    _add_products(sizing_db, offered)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        height=st.floats(150.0, 200.0),
+        weight=st.floats(42.0, 130.0),
+        sex=st.sampled_from(["male", "female"]),
+        preference=st.sampled_from([None, "slim", "loose"]),
+        sku=st.sampled_from(sorted(offered)),
+    )
+    def check(height: float, weight: float, sex: str, preference: str | None, sku: str) -> None:
+        body = BodyInput(height_cm=height, weight_kg=weight, sex=sex)
+        page = service.recommend_batch(MERCHANT, ["TEE1", *offered], body, preference)
+        for each, result in page.items():
+            if each in offered:
+                assert _sizes_shown(result) <= set(offered[each][1])
+        single = service.recommend(MERCHANT, sku, body, preference)
+        assert _sizes_shown(single) <= set(offered[sku][1])
+        assert single.size == page[sku].size
+
+    check()
+
+
+def _demo_merchant(database: Database, skus: set[str], brands: Sequence[str] = ()) -> str:
+    """The demo catalog's rows for these products, their charts and every chart of ``brands``."""
+    demo = REPO_ROOT / "data" / "demo"
+    products = list(csv.reader(io.StringIO((demo / "products.csv").read_text(encoding="utf-8"))))
+    charts = list(csv.reader(io.StringIO((demo / "size_charts.csv").read_text(encoding="utf-8"))))
+    chart_column = products[0].index("size_chart")
+    kept = [row for row in products[1:] if row[0] in skus]
+    wanted = {row[chart_column] for row in kept}
+    brand_column = charts[0].index("brand")
+    chart_rows = [row for row in charts[1:] if row[0] in wanted or row[brand_column] in brands]
+
+    def text(rows: list[list[str]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8")
+
+    with database.session() as session:
+        merchant_id = create_merchant(session, "Demo-like", "demo-like").merchant_id
+    import_catalog(
+        database,
+        merchant_id,
+        charts=parse_chart_upload(text([charts[0], *chart_rows]), filename="charts.csv"),
+        products=parse_product_upload(text([products[0], *kept]), filename="products.csv") if kept else None,
+    )
+    return merchant_id
+
+
+def test_demo_catalog_products_get_only_sizes_they_are_sold_in(
+    service: SizingService, sizing_db: Database
+) -> None:
+    """The audit's examples from the shipped demo catalog."""
+    shop = _demo_merchant(sizing_db, {"MYN-1578", "MYN-17150", "MYN-5768"})
+    tee = service.recommend(shop, "MYN-1578", BodyInput(height_cm=178, weight_kg=76, sex="male"))
+    assert tee.size in ("S", "L") and _sizes_shown(tee) <= {"S", "L", "XL"}
+    jacket = service.recommend(shop, "MYN-17150", BodyInput(height_cm=185, weight_kg=95, sex="male"))
+    assert jacket.size == "185/100A"
+    assert _sizes_shown(jacket) <= {"165/84A", "170/88A", "175/92A", "180/96A", "185/100A"}
+    for height, weight in ((155, 45), (160, 50), (165, 58), (170, 70)):
+        jeans = service.recommend(shop, "MYN-5768", BodyInput(height_cm=height, weight_kg=weight, sex="f"))
+        assert _sizes_shown(jeans) <= {"28", "30", "32"}
+
+
+# ----- reference garments -----
+
+
+def _letters(dimension: str, start: float, sizes: Sequence[str], step: float = 4.0) -> list[dict[str, Any]]:
+    return [
+        {"size": size, "measurements": {dimension: [start + step * i, start + step * (i + 1)]}}
+        for i, size in enumerate(sizes)
+    ]
+
+
+ACME = MerchantCharts(
+    1,
+    0.0,
+    {
+        chart_id: parse_chart(chart_id, rows, brand=brand, category=category, gender=gender)
+        for chart_id, brand, category, gender, rows in (
+            # Alphabetically first: the chart a man's "M" used to be read on.
+            ("acme-capris-women", "Acme", "capris", "women", _letters("waist", 60.0, ("XS", "S", "M", "L"))),
+            ("acme-hoodie", "Acme", "sweatshirt", "unisex", _letters("chest", 90.0, ("M", "L", "XL", "3XL"))),
+            ("acme-jeans-men", "Acme", "jeans", "men", _letters("waist", 72.0, ("S", "M", "L", "XL"))),
+            ("acme-shirt-men", "Acme", "shirt", "men", _letters("chest", 86.0, ("M", "L", "XL"))),
+            ("acme-tee-men", "Acme", "tshirt", "men", _letters("chest", 84.0, ("S", "M", "L", "XL", "2XL"))),
+            ("acme-tee-women", "Acme", "tshirt", "women", _letters("chest", 78.0, ("XS", "S", "M", "L"))),
+            ("other-tee-women", "Other", "tshirt", "women", _letters("chest", 80.0, ("S", "M"))),
+        )
+    },
+    {},
+)
+
+
+def _chosen(size: str, sex: str, category: str | None = None, context: str | None = None) -> str | None:
+    reference = ReferenceGarment(size=size, brand="acme", category=category)
+    chart = _brand_chart(reference, ACME, sex, context)
+    return chart.chart_id if chart is not None else None
+
+
+@pytest.mark.parametrize(
+    ("size", "sex", "category", "context", "chart_id"),
+    [
+        ("M", "male", None, None, "acme-tee-men"),  # tops first, T-shirts first among tops
+        ("M", "female", None, None, "acme-tee-women"),
+        ("M", "female", "tshirt", None, "acme-tee-women"),  # not the men's T-shirt chart
+        ("M", "male", "T恤", None, "acme-tee-men"),  # category words in either language
+        ("M", "male", None, "jeans", "acme-jeans-men"),  # the kind of product asked about
+        ("M", "male", None, "trousers", "acme-jeans-men"),  # ... or of its garment group
+        ("M", "male", None, "shirt", "acme-shirt-men"),
+        ("M", "male", "shirt", "jeans", "acme-shirt-men"),  # what the shopper said wins
+        ("2XL", "male", None, "jeans", "acme-tee-men"),  # the size decides among the rest
+        ("3XL", "male", None, None, "acme-hoodie"),  # unisex charts fit both
+        ("3XL", "female", None, None, "acme-hoodie"),
+        ("M", "male", "sweatshirt", None, "acme-hoodie"),
+    ],
+)
+def test_reference_brand_chart_follows_sex_category_and_size(
+    size: str, sex: str, category: str | None, context: str | None, chart_id: str
+) -> None:
+    assert _chosen(size, sex, category, context) == chart_id
+
+
+def test_reference_size_or_category_the_brand_lacks_is_a_clear_error() -> None:
+    assert _brand_chart(ReferenceGarment(size="M", brand="Nobody"), ACME, "male", None) is None
+    with pytest.raises(InvalidInput) as caught:
+        _chosen("XS", "male")  # only on women's charts
+    (issue,) = caught.value.issues
+    assert (issue.column, issue.value, caught.value.code) == (
+        "reference.size",
+        "XS",
+        "unknown_reference_size",
+    )
+    assert "acme (men)" in str(caught.value) and "S, M, L, XL, 2XL" in issue.reason
+    with pytest.raises(InvalidInput) as caught:
+        _chosen("M", "male", "dress")
+    assert caught.value.issues[0].column == "reference.category"
+    with pytest.raises(InvalidInput) as caught:
+        _brand_chart(ReferenceGarment(size="M", brand="Other"), ACME, "male", None)
+    assert caught.value.issues[0].column == "reference" and "no size chart for men" in str(caught.value)
+
+
+def test_reference_by_brand_alone_is_read_per_product_category(
+    service: SizingService, sizing_db: Database
+) -> None:
+    with sizing_db.session() as session:
+        session.add_all(
+            [
+                SizeChart(
+                    merchant_id=MERCHANT,
+                    chart_id="denimco-men",
+                    name="Denimco men jeans",
+                    brand="Denimco",
+                    category="jeans",
+                    gender="men",
+                    rows=_letters("waist", 70.0, ("S", "M", "L", "XL")),
+                ),
+                SizeChart(
+                    merchant_id=MERCHANT,
+                    chart_id="denimco-tee",
+                    name="Denimco men tees",
+                    brand="Denimco",
+                    category="tshirt",
+                    gender="men",
+                    rows=_letters("chest", 84.0, ("S", "M", "L", "XL")),
+                ),
+            ]
+        )
+        _bump(session)
+    service.invalidate(MERCHANT)
+    body = MAN.model_copy(update={"reference": ReferenceGarment(size="M", brand="Denimco")})
+    service.recommend_batch(MERCHANT, ["TEE1", "SHIRT1"], body)
+    charts = service.merchant_charts(MERCHANT)
+    # A tee and a shirt both read "M" on the brand's tee chart (chest); nothing else was resolved.
+    assert {key[2]: obs[0] for key, obs in charts.references.items()} == {"tshirt": "chest", "shirt": "chest"}
+    resolved = resolve_body(body)
+    jeans_body = service.estimate_body(resolved, "male", charts, "jeans")
+    assert charts.references[(body.reference.model_dump_json(), "male", "jeans")][0] == "waist"  # type: ignore[union-attr]
+    assert jeans_body.value("waist") != service.estimate_body(resolved, "male", None).value("waist")
+
+
+def test_demo_brand_reference_is_read_on_a_chart_for_the_shopper(
+    service: SizingService, sizing_db: Database
+) -> None:
+    shop = _demo_merchant(sizing_db, set(), ["ADIDAS"])
+    charts = service.merchant_charts(shop)
+    # The audit's man saying "M in ADIDAS" was read on the women's capris chart.
+    for sex, category, context, chart_id in (
+        ("male", None, None, "adidas-tshirt-men-letter"),
+        ("male", None, "track_pants", "adidas-track-pants-men-letter"),
+        ("female", "tshirt", None, "adidas-tshirt-women-letter"),
+        ("female", None, "jacket", "adidas-jacket-women-letter"),
+    ):
+        reference = ReferenceGarment(size="M", brand="ADIDAS", category=category)
+        chart = _brand_chart(reference, charts, sex, context)
+        assert chart is not None and chart.chart_id == chart_id
