@@ -147,6 +147,8 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
             offered.setdefault(sku, []).append(size_label)
     loaded = MerchantCharts(version, time.monotonic(), charts, {})
     labels: dict[str, dict[str, str]] = {}  # per chart: normalised size label -> the chart's label
+    # Many products share a chart and a size list: each combination is read once.
+    matched: dict[tuple[str, tuple[str, ...]], ParsedChart] = {}
     groups: dict[str | None, str] = {}
     for sku, brand, category, gender, size_chart_id in rows:
         key = (_norm(category), _norm(gender))
@@ -155,7 +157,10 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
             chart_id = by_brand.get((_norm(brand), *key)) or by_category.get(key)
         chart = charts[chart_id] if chart_id is not None else None
         if chart is not None and sku in offered:
-            chart = _offered_chart(loaded, chart, offered[sku], labels)
+            sold = (chart.chart_id, tuple(sorted(offered[sku])))
+            if sold not in matched:
+                matched[sold] = _offered_chart(loaded, chart, sold[1], labels)
+            chart = matched[sold]
         if category not in groups:
             groups[category] = garment_group(category)
         loaded.products[sku] = ProductSizing(sku, brand, category, gender, chart_id, groups[category], chart)
