@@ -1,13 +1,50 @@
-"""Shopper-facing words for a size match, in English and Chinese, and the GB/T 号型 of a body."""
+"""Shopper-facing words for a size match, in English and Chinese, and the GB/T 号型 of a body.
+
+This runs for every product of a result page, so it is plain string work on the handful of per-dimension
+fits ``sizing.matching`` already computed (the only chart look-up is the nearest size when the body lies
+outside the recommended size's range). Every sentence is built in both languages from the same facts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
+
 from sizing.body_model import BodyEstimate
-from sizing.matching import DIMENSION_LABELS, VERDICT_LABELS, DimensionFit, SizeMatch
+from sizing.matching import DIMENSION_LABELS, GIRTHS, LENGTHS, PREFERENCE_SHIFT, DimensionFit, SizeMatch
 from sizing.schemas import AlternativeOut, DecidingInput, DimensionOut, NeighbourOut
 from sizing.size_systems import body_type
 
 ALTERNATIVE_MIN_PROBABILITY = 0.15
+
+# Verdict labels of the dimension list; lengths read short/long (a too-short sleeve is not "tight").
+VERDICT_LABELS = {
+    "en": {"tight": "tight", "snug": "snug", "good": "good", "loose": "loose"},
+    "zh": {"tight": "紧", "snug": "偏紧", "good": "合适", "loose": "宽松"},
+}
+LENGTH_VERDICT_LABELS = {
+    "en": {"tight": "too short", "snug": "a bit short", "good": "good", "loose": "long"},
+    "zh": {"tight": "太短", "snug": "偏短", "good": "合适", "loose": "偏长"},
+}
+# The same verdicts inside a Chinese sentence ("腰围会太紧").
+_ZH_SENTENCE_WORDS = {"tight": "太紧", "snug": "偏紧", "loose": "偏松"}
+_EN_WHERE = {
+    "chest": "at the chest",
+    "waist": "at the waist",
+    "hip": "at the hip",
+    "shoulder": "across the shoulders",
+    "neck": "at the neck",
+    "length": "in length",
+    "sleeve": "in the sleeves",
+    "inseam": "in the leg",
+    "height": "for your height",
+    "weight": "for your weight",
+}
+_ZH_FOR_BODY = {"height": "按你的身高", "weight": "按你的体重"}
+# Worst first: too small hurts more than too big at the same distance from a good fit.
+_SEVERITY = {"tight": 3, "snug": 2, "loose": 1, "good": 0}
+# Dimensions a body can be "beyond the chart" in: girths and breadths (not lengths, not weight).
+_BEYOND = frozenset({*GIRTHS, "shoulder", "neck"})
+_PREFERENCE_WORDS = {"slim": ("slim", "修身"), "loose": ("loose", "宽松")}
 
 
 def dimension_label(dimension: str, lang: str) -> str:
@@ -25,20 +62,24 @@ def haoxing(height_cm: float, estimate: BodyEstimate, group: str) -> str:
     return f"{height_class}/{int(round(chest / 4.0) * 4)}{letter}"
 
 
+def verdict_label(fit: DimensionFit, lang: str) -> str:
+    table = LENGTH_VERDICT_LABELS if fit.dimension in LENGTHS else VERDICT_LABELS
+    return table["zh" if lang == "zh" else "en"][fit.verdict]
+
+
 def _fmt_range(low: float, high: float) -> str:
-    return f"{low:.0f}" if abs(high - low) < 0.05 else f"{low:.0f}-{high:.0f}"
+    return f"{low:.0f}" if f"{low:.0f}" == f"{high:.0f}" else f"{low:.0f}-{high:.0f}"
 
 
 _LABELS = {
     "en": {dimension: en for dimension, (en, _) in DIMENSION_LABELS.items()},
     "zh": {dimension: zh for dimension, (_, zh) in DIMENSION_LABELS.items()},
 }
-_VERDICT_WORDS = {"en": {verdict: verdict for verdict in VERDICT_LABELS}, "zh": VERDICT_LABELS}
 
 
 def dimensions_out(fits: tuple[DimensionFit, ...], lang: str) -> list[DimensionOut]:
-    labels = _LABELS["zh" if lang == "zh" else "en"]
-    verdicts = _VERDICT_WORDS["zh" if lang == "zh" else "en"]
+    code = "zh" if lang == "zh" else "en"
+    labels, verdicts, length_verdicts = _LABELS[code], VERDICT_LABELS[code], LENGTH_VERDICT_LABELS[code]
     # Positional arguments in DimensionOut's field order (this runs for every dimension of a result page).
     return [
         DimensionOut(
@@ -50,7 +91,7 @@ def dimensions_out(fits: tuple[DimensionFit, ...], lang: str) -> list[DimensionO
             fit.ease_cm,
             fit.target_ease_cm,
             fit.verdict,
-            verdicts[fit.verdict],
+            (length_verdicts if fit.dimension in LENGTHS else verdicts)[fit.verdict],
             fit.measured,
             fit.weight,
         )
@@ -58,45 +99,213 @@ def dimensions_out(fits: tuple[DimensionFit, ...], lang: str) -> list[DimensionO
     ]
 
 
-def beyond_range(match: SizeMatch) -> str | None:
-    """'largest' when even the largest size is tight, 'smallest' when even the smallest is loose."""
+# ----- phrases shared by the explanation, the summary and the trade-offs -----
+
+
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _worst(fits: Iterable[DimensionFit], skip: Collection[str] = ()) -> list[DimensionFit]:
+    """The weighted dimensions that share the worst verdict (empty when every weighted one is good)."""
+    worst: list[DimensionFit] = []
+    rank = 0
+    for fit in fits:
+        if fit.weight <= 0 or fit.verdict == "good" or fit.dimension in skip:
+            continue
+        severity = _SEVERITY[fit.verdict]
+        if severity > rank:
+            worst, rank = [fit], severity
+        elif severity == rank:
+            worst.append(fit)
+    return worst
+
+
+def _predicate(fits: Sequence[DimensionFit], lang: str, also: bool = False) -> str:
+    """en "tight at the waist and hip" (after "will be"); zh "腰围、臀围会太紧" (a whole clause)."""
+    if len(fits) == 1:  # the usual case, kept cheap
+        fit = fits[0]
+        if lang == "zh":
+            word = _zh_word(fit)
+            verb = "也会" if also else "会"
+            if fit.dimension in _ZH_FOR_BODY:
+                return f"{_ZH_FOR_BODY[fit.dimension]}{verb}{word}"
+            return f"{dimension_label(fit.dimension, 'zh')}{verb}{word}"
+        return f"{verdict_label(fit, 'en')} {_en_where(fit.dimension)}"
+    if lang == "zh":
+        verb = "也会" if also else "会"
+        clauses: dict[str, list[str]] = {}
+        for fit in fits:
+            word = _zh_word(fit)
+            if fit.dimension in _ZH_FOR_BODY:
+                clauses.setdefault(f"{_ZH_FOR_BODY[fit.dimension]}{verb}{word}", [])
+            else:
+                clauses.setdefault(word, []).append(dimension_label(fit.dimension, "zh"))
+        return "，".join(
+            f"{'、'.join(labels)}{verb}{word}" if labels else word for word, labels in clauses.items()
+        )
+    by_word: dict[str, tuple[list[str], list[str]]] = {}
+    for fit in fits:
+        at, other = by_word.setdefault(verdict_label(fit, "en"), ([], []))
+        where = _en_where(fit.dimension)
+        if where.startswith("at the "):
+            at.append(where.removeprefix("at the "))
+        else:
+            other.append(where)
+    return " and ".join(
+        f"{word} {_and(([f'at the {_and(at)}'] if at else []) + other)}"
+        for word, (at, other) in by_word.items()
+    )
+
+
+def _zh_word(fit: DimensionFit) -> str:
+    if fit.dimension in LENGTHS:
+        return LENGTH_VERDICT_LABELS["zh"][fit.verdict]
+    return _ZH_SENTENCE_WORDS[fit.verdict]
+
+
+def _en_where(dimension: str) -> str:
+    return _EN_WHERE.get(dimension) or f"in {dimension_label(dimension, 'en')}"
+
+
+def _size_words(size: str) -> str:
+    """zh "推荐 M 码" but "推荐 165/88A" (a 号型 is not followed by 码)."""
+    return size if "/" in size or "码" in size else f"{size} 码"
+
+
+# ----- beyond the chart -----
+
+
+def beyond_range(match: SizeMatch) -> tuple[str, list[DimensionFit]] | None:
+    """("largest", the tight weighted girths) when even the largest size is tight somewhere that matters;
+    ("smallest", the loose ones) when even the smallest size is loose."""
+    last = len(match.chart.sizes) - 1
+    if match.index == last:
+        tight = [
+            f for f in match.dimensions if f.weight > 0 and f.dimension in _BEYOND and f.verdict == "tight"
+        ]
+        if tight:
+            return "largest", tight
+    if match.index == 0:
+        loose = [
+            f for f in match.dimensions if f.weight > 0 and f.dimension in _BEYOND and f.verdict == "loose"
+        ]
+        if loose:
+            return "smallest", loose
+    return None
+
+
+# ----- how the recommended size feels against the shopper's preference -----
+
+
+def _feel(match: SizeMatch) -> str:
+    """'as_wanted', 'tighter' or 'looser' than the shopper's preferred fit, in the key dimension.
+
+    Garment charts: the garment's ease against the ease the chart's fit calls for, moved by the preference
+    the way matching moves it. Body charts: the preference-shifted body against the size's range."""
     key = match.key
     if key is None:
-        return None
-    if match.index == len(match.chart.sizes) - 1 and key.verdict == "tight":
-        return "largest"
-    if match.index == 0 and key.verdict == "loose":
-        return "smallest"
-    return None
+        return "as_wanted"
+    shift = 0.0
+    if key.dimension in GIRTHS:
+        shift = PREFERENCE_SHIFT.get(match.fit_preference, 0.0) * (0.5 if key.dimension == "waist" else 1.0)
+    scale = 1.0 if key.dimension in GIRTHS or key.dimension in ("weight", "length") else 0.5
+    if key.ease_cm is not None and key.target_ease_cm is not None:
+        slack = key.ease_cm - key.target_ease_cm - shift
+    else:
+        value = key.body_cm + shift
+        if value > key.chart_high:
+            slack = -(value - key.chart_high) - 1.0
+        elif value < key.chart_low:
+            slack = (key.chart_low - value) + 1.0
+        else:
+            slack = 0.0
+    if slack <= -2.0 * scale:
+        return "tighter"
+    if slack >= 4.0 * scale:
+        return "looser"
+    return "as_wanted"
+
+
+_FEEL_WORDS = {
+    # (feel, preference): (en after the size, zh after the size)
+    ("as_wanted", "regular"): ("fits well", "合身"),
+    ("as_wanted", "slim"): ("gives the slim fit you prefer", "修身，合你的偏好"),
+    ("as_wanted", "loose"): ("gives the loose fit you prefer", "宽松，合你的偏好"),
+    ("tighter", "regular"): ("is a little snug", "略偏紧"),
+    ("tighter", "slim"): ("is closer-fitting than even a slim fit", "比修身还要紧一些"),
+    ("tighter", "loose"): ("is not as loose as you prefer", "没有你喜欢的那么宽松"),
+    ("looser", "regular"): ("is a little loose", "略宽松"),
+    ("looser", "slim"): ("is roomier than the slim fit you prefer", "比你喜欢的修身效果宽松"),
+    ("looser", "loose"): ("is even roomier than you prefer", "比你想要的还要宽松"),
+}
+
+
+def _recommended_phrase(match: SizeMatch, lang: str) -> str:
+    """The recommended size described against the shopper's own preference (tightness always named)."""
+    tight = [f for f in match.dimensions if f.weight > 0 and f.verdict == "tight"]
+    if tight:
+        return (
+            f"{match.size} {_predicate(tight, 'zh')}"
+            if lang == "zh"
+            else (f"{match.size} will be {_predicate(tight, 'en')}")
+        )
+    preference = match.fit_preference if match.fit_preference in PREFERENCE_SHIFT else "regular"
+    en, zh = _FEEL_WORDS[(_feel(match), preference)]
+    return f"{match.size} {zh}" if lang == "zh" else f"{match.size} {en}"
+
+
+def _neighbour_phrase(size: str, larger: bool, fits: tuple[DimensionFit, ...] | None, lang: str) -> str:
+    """A neighbour described by its own verdicts; without them (result pages) only where it sits."""
+    if fits is None:
+        if lang == "zh":
+            return f"{size} 大一码" if larger else f"{size} 小一码"
+        return f"{size} is one size {'up' if larger else 'down'}"
+    worst = _worst(fits)
+    if worst:
+        return (
+            f"{size} {_predicate(worst, 'zh')}"
+            if lang == "zh"
+            else (f"{size} would be {_predicate(worst, 'en')}")
+        )
+    if lang == "zh":
+        return f"{size} 也合适，{'更宽松' if larger else '更贴身'}一些"
+    return f"{size} also fits, {'with a little more room' if larger else 'a little closer'}"
 
 
 def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
     """Neighbouring sizes with real probability, each with its trade-off (never one that fits worse
     in the direction the recommended size already misses)."""
+    tight = loose = False
+    for fit in match.dimensions:
+        if fit.weight > 0 and fit.dimension not in LENGTHS:
+            tight = tight or fit.verdict == "tight"
+            loose = loose or fit.verdict == "loose"
     options = []
     best = match.index
-    verdict = match.key.verdict if match.key else "good"
+    recommended: str | None = None
     for index in (best - 1, best + 1):
-        if (index < best and verdict == "tight") or (index > best and verdict == "loose"):
+        larger = index > best
+        if not 0 <= index < len(match.chart.sizes):
             continue
-        # The size that relieves a tight (or loose) key dimension is always worth naming.
-        relieves = (index > best and verdict == "tight") or (index < best and verdict == "loose")
-        likely = 0 <= index < len(match.chart.sizes) and match.rounded[index] >= ALTERNATIVE_MIN_PROBABILITY
-        if 0 <= index < len(match.chart.sizes) and (likely or relieves):
-            size = match.chart.sizes[index]
-            larger = index > best
-            if lang == "zh":
-                text = f"{match.size} 合身，喜欢{'宽松' if larger else '修身'}选 {size}"
-            else:
-                text = f"{match.size} fits regular, {size} if you like it {'loose' if larger else 'fitted'}"
-            options.append(
-                AlternativeOut(
-                    size=size,
-                    probability=round(match.rounded[index], 3),
-                    direction="larger" if larger else "smaller",
-                    tradeoff=text,
-                )
+        if (not larger and tight and not loose) or (larger and loose and not tight):
+            continue
+        # The size that relieves a tight (or loose) dimension is always worth naming.
+        relieves = (larger and tight) or (not larger and loose)
+        if match.rounded[index] < ALTERNATIVE_MIN_PROBABILITY and not relieves:
+            continue
+        size = match.chart.sizes[index]
+        recommended = recommended or _recommended_phrase(match, lang)
+        fits = next((fits for i, fits in match.neighbours if i == index), None) if match.neighbours else None
+        other = _neighbour_phrase(size, larger, fits, lang)
+        options.append(
+            AlternativeOut(
+                size=size,
+                probability=round(match.rounded[index], 3),
+                direction="larger" if larger else "smaller",
+                tradeoff=f"{recommended}；{other}" if lang == "zh" else f"{recommended}; {other}",
             )
+        )
     return sorted(options, key=lambda option: -option.probability)
 
 
@@ -117,13 +326,11 @@ def deciding_input(match: SizeMatch, lang: str, has_reference: bool) -> Deciding
         return None
     if match.deciding_dimension is not None:
         dimension = match.deciding_dimension
-        label = (
-            f"你的{dimension_label(dimension, 'zh')}"
-            if lang == "zh"
-            else f"your {dimension_label(dimension, 'en')}"
-        )
-        if dimension in ("chest", "waist", "hip", "neck"):
-            label += "（厘米）" if lang == "zh" else " girth"
+        if lang == "zh":
+            label = f"你的{dimension_label(dimension, 'zh')}（厘米）"
+        else:
+            girth = " girth" if dimension in ("chest", "waist", "hip", "neck") else ""
+            label = f"your {dimension_label(dimension, 'en')}{girth} (cm)"
         return DecidingInput(field=f"{dimension}_cm", label=label)
     if not has_reference:
         label = "你在熟悉的品牌穿的尺码" if lang == "zh" else "the size you wear in a brand you know"
@@ -131,61 +338,260 @@ def deciding_input(match: SizeMatch, lang: str, has_reference: bool) -> Deciding
     return None
 
 
+# ----- learning from returns -----
+
+
+def adjustment_note(match: SizeMatch, lang: str) -> str | None:
+    """What a strong learned fit adjustment did to this recommendation (None without one): the size
+    already allows for it, so the shopper is never told to go up (or down) again."""
+    adjustment = match.adjustment
+    if not adjustment.strong or not adjustment.offset_cm:
+        return None
+    small = adjustment.offset_cm > 0
+    count = adjustment.evidence_count
+    before = match.unadjusted_index
+    moved = before is not None and before != match.index
+    if lang == "zh":
+        runs = "偏小" if small else "偏大"
+        source = f"根据 {count} 位买家的反馈，" if count else "根据买家反馈，"
+        if moved and before is not None:
+            return f"{source}这款{runs}，所以推荐 {match.size} 而不是 {match.chart.sizes[before]}。"
+        return f"{source}这款{runs}，推荐的尺码已考虑这一点。"
+    runs = "small" if small else "large"
+    source = f" ({count} buyers' feedback)" if count else " (buyers' feedback)"
+    if moved and before is not None:
+        instead = match.chart.sizes[before]
+        return f"This style runs {runs}{source}, so we recommend {match.size} rather than {instead}."
+    return f"This style runs {runs}{source}; the recommended size already allows for it."
+
+
+# ----- the explanation and the one-line summary -----
+
+
+def _nearest_size(match: SizeMatch, key: DimensionFit) -> tuple[int, float, float, bool]:
+    """The size whose key range, as written, is nearest the body value as written: (index, low, high,
+    whether the value is in it). The recommended size wins ties, so a body on a shared boundary is told
+    about the size recommended."""
+    value = round(key.body_cm)
+    best, low, high = match.index, key.chart_low, key.chart_high
+    if round(low) <= value <= round(high):
+        return best, low, high, True
+    # Ranges and value as the sentence writes them: what it says must hold for the shopper reading it.
+    gap = max(round(low) - value, value - round(high))
+    k = match.chart.dimensions.index(key.dimension)
+    lows, highs = match.chart.low[k].tolist(), match.chart.high[k].tolist()
+    for index, (other_low, other_high) in enumerate(zip(lows, highs, strict=True)):
+        other_gap = max(round(other_low) - value, value - round(other_high), 0)
+        if other_gap < gap:
+            best, low, high, gap = index, other_low, other_high, other_gap
+    return best, low, high, gap == 0
+
+
+def _body_chart_sentence(match: SizeMatch, key: DimensionFit, lang: str) -> tuple[str, bool]:
+    """Where the key body value sits on the chart; (sentence, whether it was about the recommended size)."""
+    nearest, low, high, inside = _nearest_size(match, key)
+    size, span = match.chart.sizes[nearest], _fmt_range(low, high)
+    point = "-" not in span
+    value = round(key.body_cm)
+    if lang == "zh":
+        label = dimension_label(key.dimension, "zh")
+        where = (
+            (f"与 {size} 的 {span} 厘米一致" if point else f"在 {size} 的 {span} 厘米范围内")
+            if inside
+            else f"最接近 {size} 的 {span} 厘米"
+        )
+        sentence = f"你的{label}约 {value} 厘米，{where}"
+    else:
+        label = dimension_label(key.dimension, "en")
+        where = f"{size}'s {span} cm" if point else f"{size}'s {span} cm range"
+        relation = ("matches" if point else "is in") if inside else "is closest to"
+        sentence = f"Your {label} of about {value} cm {relation} {where}"
+    if nearest == match.index:
+        verdict = verdict_label(key, lang)
+        return (f"{sentence}（{verdict}）。" if lang == "zh" else f"{sentence} ({verdict})."), True
+    before = match.unadjusted_index
+    if before is not None and before != match.index:
+        # The learned adjustment moved the size; its sentence follows and says so.
+        return (f"{sentence}。" if lang == "zh" else f"{sentence}."), False
+    return sentence + _other_reasons(match, key, nearest, lang), False
+
+
+def _other_reasons(match: SizeMatch, key: DimensionFit, nearest: int, lang: str) -> str:
+    """Why the recommended size is not the one holding the key value: the other dimensions it suits, and
+    the shopper's preference when it points the same way."""
+    points_down = nearest > match.index
+    # A dimension supports the recommended size when the body sits in its range or beyond it on the far
+    # side from the key dimension's size (a tall shopper's height pulls a tops size up even if "too short").
+    agree = ("good", "loose") if points_down else ("good", "snug", "tight")
+    supporting = [
+        f.dimension
+        for f in match.dimensions
+        if f.weight > 0 and f.verdict in agree and f.dimension != key.dimension
+    ]
+    preference = _PREFERENCE_WORDS.get(match.fit_preference)
+    if preference and (match.fit_preference == "slim") != points_down:
+        preference = None
+    if lang == "zh":
+        reasons = ["你的" + "、".join(dimension_label(d, "zh") for d in supporting)] if supporting else []
+        if preference:
+            reasons.append(f"{preference[1]}偏好")
+        basis = f"综合{'和'.join(reasons)}" if reasons else "综合来看"
+        return f"，但{basis}，{match.size} 更合适。"
+    reasons = [f"your {_and([dimension_label(d, 'en') for d in supporting])}"] if supporting else []
+    if preference:
+        reasons.append(f"your preference for a {preference[0]} fit")
+    return f", but {match.size} is the better overall match" + (f" for {_and(reasons)}." if reasons else ".")
+
+
+def _garment_sentence(key: DimensionFit, lang: str) -> str:
+    """The garment's value against the body's, with whole numbers that add up as written."""
+    garment = round(key.garment_cm if key.garment_cm is not None else (key.chart_low + key.chart_high) / 2)
+    body = round(key.body_cm)
+    difference = garment - body
+    length = key.dimension in LENGTHS
+    verdict = verdict_label(key, lang)
+    if lang == "zh":
+        label = dimension_label(key.dimension, "zh")
+        yours = "适合你身高的衣长" if key.dimension == "length" else f"你的{label}"
+        if difference == 0:
+            compare = "两者相同"
+        else:
+            bigger = ("长" if difference > 0 else "短") if length else ("大" if difference > 0 else "小")
+            compare = f"成衣{bigger} {abs(difference)} 厘米"
+        note = _cut_note(key, lang)
+        return f"成衣{label} {garment} 厘米，{yours}约 {body} 厘米，{compare}（{verdict}{note}）。"
+    label = dimension_label(key.dimension, "en")
+    yours = "the length that suits your height" if key.dimension == "length" else f"your {label}"
+    if difference == 0:
+        compare = f"the same as {yours} of about {body} cm"
+    else:
+        bigger = (
+            ("longer" if difference > 0 else "shorter")
+            if length
+            else ("larger" if difference > 0 else "smaller")
+        )
+        compare = f"{abs(difference)} cm {bigger} than {yours} of about {body} cm"
+    return f"Its {label} is {garment} cm, {compare} ({verdict}{_cut_note(key, lang)})."
+
+
+def _cut_note(key: DimensionFit, lang: str) -> str:
+    """Why a garment bigger than the body can still be tight: the ease this cut is made with."""
+    if key.verdict == "good" or key.target_ease_cm is None or key.dimension in LENGTHS:
+        return ""
+    ease = round(key.target_ease_cm)
+    if lang == "zh":
+        if ease == 0:
+            return "：这个版型按身体尺寸裁剪"
+        return f"：这个版型一般比身体{'大' if ease > 0 else '小'}约 {abs(ease)} 厘米"
+    if ease == 0:
+        return ": this cut is made to body size"
+    return f": this cut is made about {abs(ease)} cm {'larger' if ease > 0 else 'smaller'} than the body"
+
+
+def _summary_words(
+    match: SizeMatch, edge: tuple[str, list[DimensionFit]] | None, others: list[DimensionFit], lang: str
+) -> str:
+    """A few words for a product card; ``others`` are the worst weighted dimensions besides the key one."""
+    key = match.key
+    if edge is not None:
+        if lang == "zh":
+            return "最大码仍偏紧" if edge[0] == "largest" else "最小码仍偏松"
+        return "tight even in the largest size" if edge[0] == "largest" else "loose even in the smallest size"
+    if key is None:
+        return "合适" if lang == "zh" else "good fit"
+    if others and others[0].verdict != key.verdict and _SEVERITY[others[0].verdict] >= _SEVERITY[key.verdict]:
+        # Name the worse dimensions next to the key one: "chest good, length and sleeve too short".
+        by_word: dict[str, list[str]] = {}
+        body_wide: list[str] = []  # height and weight: the garment is short (tight) for them
+        for fit in others:
+            word, label = verdict_label(fit, lang), dimension_label(fit.dimension, lang)
+            if fit.dimension in _ZH_FOR_BODY:
+                body_wide.append(f"按{label}{word}" if lang == "zh" else f"{word} for your {label}")
+            else:
+                by_word.setdefault(word, []).append(label)
+        if lang == "zh":
+            words = [f"{'、'.join(labels)}{word}" for word, labels in by_word.items()]
+            return "，".join(
+                [f"{dimension_label(key.dimension, 'zh')}{verdict_label(key, 'zh')}", *words, *body_wide]
+            )
+        words = [f"{_and(labels)} {word}" for word, labels in by_word.items()]
+        return ", ".join(
+            [f"{dimension_label(key.dimension, 'en')} {verdict_label(key, 'en')}", *words, *body_wide]
+        )
+    if lang == "zh":
+        word = verdict_label(key, "zh")
+        return word if key.dimension not in LENGTHS else f"{dimension_label(key.dimension, 'zh')}{word}"
+    if key.dimension in LENGTHS:
+        return f"{dimension_label(key.dimension, 'en')} {verdict_label(key, 'en')}"
+    return f"{key.verdict} fit"
+
+
 def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tuple[str, str]:
-    """(explanation, one-line fit summary for a product card)."""
+    """(explanation, one-line fit summary for a product card).
+
+    The percentage is the probability that the size is the best of the sizes offered, never a promise
+    that it fits: when even the largest (smallest) size is tight (loose) the text says so first."""
+    zh = lang == "zh"
     size, percent = match.size, round(match.confidence * 100)
-    garment = match.chart.kind == "garment"
     key = match.key
     edge = beyond_range(match)
     parts: list[str] = []
-    if lang == "zh":
-        summary = f"建议 {size} · {VERDICT_LABELS[key.verdict] if key else '合适'}（{percent}%）"
-        parts.append(f"推荐 {size} 码（把握 {percent}%）。")
-        if edge == "largest":
-            parts.append(f"{size} 已是最大码，可能仍然偏紧。")
-        elif edge == "smallest":
-            parts.append(f"{size} 已是最小码，可能仍然偏大。")
-        if key is not None:
-            label = dimension_label(key.dimension, "zh")
-            if garment:
-                parts.append(
-                    f"成衣{label} {(key.chart_low + key.chart_high) / 2:.0f} 厘米，"
-                    f"比你的{label} {key.body_cm:.0f} 厘米多 {key.ease_cm:+.0f} 厘米，"
-                    f"{VERDICT_LABELS[key.verdict]}。"
-                )
-            else:
-                parts.append(
-                    f"你的{label}约 {key.body_cm:.0f} 厘米，"
-                    f"{size} 码为 {_fmt_range(key.chart_low, key.chart_high)} 厘米"
-                    f"（{VERDICT_LABELS[key.verdict]}）。"
-                )
-        if estimated_from_basics and key is not None and not key.measured:
-            parts.append("身体尺寸由身高体重估算。")
-        if match.adjustment.strong and match.adjustment.message_zh:
-            parts.append(match.adjustment.message_zh)
-        return "".join(parts), summary
-    summary = f"{size} · {key.verdict if key else 'good'} fit ({percent}%)"
-    parts.append(f"{size} is the best match ({percent}% likely).")
-    if edge == "largest":
-        parts.append("It is the largest size and may still be tight.")
-    elif edge == "smallest":
-        parts.append("It is the smallest size and may still be loose.")
+    if len(match.chart.sizes) == 1:
+        parts.append(f"只有一个尺码：{size}。" if zh else f"{size} is the only size offered.")
+    elif zh:
+        parts.append(f"推荐 {_size_words(size)}（在现有尺码中最合适的概率为 {percent}%）。")
+    else:
+        parts.append(f"We recommend {size} ({percent}% chance it is the best of the sizes offered).")
+    mentioned: set[str] = set()
+    if edge is not None:
+        which, fits = edge
+        mentioned.update(f.dimension for f in fits)
+        if zh:
+            extreme = "最大" if which == "largest" else "最小"
+            parts.append(f"即使是{extreme}的 {size}，{_predicate(fits, 'zh', also=True)}。")
+        else:
+            parts.append(f"Even the {which} size, {size}, will be {_predicate(fits, 'en')}.")
+    key_stated = False
     if key is not None:
-        label = dimension_label(key.dimension, "en")
-        if garment:
+        if match.chart.kind == "garment":
+            parts.append(_garment_sentence(key, lang))
+            key_stated = True
+        else:
+            sentence, key_stated = _body_chart_sentence(match, key, lang)
+            parts.append(sentence)
+        if key_stated:
+            mentioned.add(key.dimension)
+    note = adjustment_note(match, lang)
+    if note:
+        parts.append(note)
+    others = _worst(match.dimensions, skip=(key.dimension,) if key is not None else ())
+    if edge is not None:
+        worst = _worst(match.dimensions, skip=mentioned)
+    else:
+        worst = others if key_stated else _worst(match.dimensions)
+    if worst:
+        if not key_stated:
             parts.append(
-                f"Its {label} of {(key.chart_low + key.chart_high) / 2:.0f} cm gives {key.ease_cm:+.0f} cm "
-                f"over your {key.body_cm:.0f} cm ({key.verdict})."
+                f"{size} {_predicate(worst, 'zh')}。" if zh else f"{size} will be {_predicate(worst, 'en')}."
+            )
+        elif key is not None and key.verdict == "good":
+            label = dimension_label(key.dimension, lang)
+            parts.append(
+                f"{label}合适，但{_predicate(worst, 'zh')}。"
+                if zh
+                else f"The {label} fits well, but it will be {_predicate(worst, 'en')}."
             )
         else:
-            inside = key.chart_low - 0.5 <= key.body_cm <= key.chart_high + 0.5
             parts.append(
-                f"Your {label} of about {key.body_cm:.0f} cm {'is in' if inside else 'is closest to'} "
-                f"{size}'s "
-                f"{_fmt_range(key.chart_low, key.chart_high)} cm range ({key.verdict})."
+                f"另外，{_predicate(worst, 'zh')}。" if zh else f"It will also be {_predicate(worst, 'en')}."
             )
     if estimated_from_basics and key is not None and not key.measured:
-        parts.append("Body measurements are estimated from your height and weight.")
-    if match.adjustment.strong and match.adjustment.message:
-        parts.append(match.adjustment.message)
-    return " ".join(parts), summary
+        parts.append(
+            "身体尺寸由身高体重估算。"
+            if zh
+            else "Body measurements are estimated from your height and weight."
+        )
+    words = _summary_words(match, edge, others, lang)
+    if zh:
+        return "".join(parts), f"建议 {size} · {words}"
+    return " ".join(parts), f"{size} · {words}"

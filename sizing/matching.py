@@ -98,7 +98,8 @@ DIMENSION_LABELS = {
     "weight": ("weight", "体重"),
     "neck": ("neck", "领围"),
 }
-VERDICT_LABELS = {"tight": "紧", "snug": "偏紧", "good": "合适", "loose": "宽松"}
+# Dimensions measured along the body: a verdict on them is about too short/too long, not tight/loose.
+LENGTHS = frozenset({"length", "sleeve", "inseam", "height"})
 _HEIGHT = CHART_DIMENSIONS.index("height")
 _MODEL_POSITION = np.array([DIMENSIONS.index(d) if d in DIMENSIONS else -1 for d in CHART_DIMENSIONS])
 
@@ -138,7 +139,9 @@ class DimensionFit:
     garment_cm: float | None  # the garment's value (middle of the chart entry; garment charts only)
     ease_cm: float | None  # garment minus body (garment charts only)
     target_ease_cm: float | None
-    verdict: str  # tight | snug | good | loose
+    # tight | snug | good | loose: a severity scale, garment minus wanted ease from small to big (on LENGTHS
+    # tight/snug read as too short/a bit short and loose as long).
+    verdict: str
     measured: bool
     weight: float
 
@@ -156,6 +159,9 @@ class SizeMatch:
     rounded: list[float]  # probabilities to 4 decimals, for display
     # (size index, per-dimension fits) of the sizes either side of the recommended one, when asked for.
     neighbours: tuple[tuple[int, tuple[DimensionFit, ...]], ...] = ()
+    fit_preference: str = "regular"
+    # The size index the chart alone gives when a strong fit adjustment (learned from returns) applies.
+    unadjusted_index: int | None = None
 
     @property
     def size(self) -> str:
@@ -419,6 +425,7 @@ def match_many(
     n_items, widest = len(requests), int(widths.max())
     probabilities = _probabilities(requests, plans, widths, body, fit_preference)
     best = probabilities.argmax(axis=1)
+    unadjusted = _unadjusted_indices(requests, plans, widths, body, fit_preference)
     # Close call: the best size is not clearly ahead (sizes a chart does not have are 0 here).
     top_two = np.sort(probabilities, axis=1)[:, -2:] if widest > 1 else np.zeros((n_items, 2))
     close = ((top_two[:, 1] < 0.6) | (top_two[:, 0] >= 0.3)) & (widths > 1)
@@ -447,11 +454,30 @@ def match_many(
             key=max(fits[item], key=_fit_weight, default=None),
             rounded=rounded[item][: widths_list[item]],
             neighbours=tuple([(fitted_indices[f], fits[f]) for f in beside[item]]) if neighbours else (),
+            fit_preference=fit_preference if fit_preference in PREFERENCE_SHIFT else "regular",
+            unadjusted_index=unadjusted.get(item),
         )
         for item, ((chart, _, adjustment), plan, index, is_close) in enumerate(
             zip(requests, plans, best_list, close.tolist(), strict=True)
         )
     ]
+
+
+def _unadjusted_indices(
+    requests: Sequence[tuple[ParsedChart, str, FitAdjustment]],
+    plans: Sequence[_Plan],
+    widths: np.ndarray,
+    body: BodyVector,
+    fit_preference: str,
+) -> dict[int, int]:
+    """Item -> recommended index without its fit adjustment, for items whose adjustment the shopper is told
+    about (strong); the explanation says whether the adjustment moved the size. Few items have one."""
+    items = [i for i, (_, _, adj) in enumerate(requests) if adj.strong and adj.offset_cm]
+    if not items:
+        return {}
+    plain = [(requests[i][0], requests[i][1], NO_ADJUSTMENT) for i in items]
+    probabilities = _probabilities(plain, [plans[i] for i in items], widths[items], body, fit_preference)
+    return dict(zip(items, probabilities.argmax(axis=1).tolist(), strict=True))
 
 
 def _fit_weight(fit: DimensionFit) -> float:

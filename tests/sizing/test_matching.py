@@ -57,7 +57,11 @@ def test_fit_preference_and_fit_adjuster_shift_the_size(body_model: BodyModel) -
     assert match(SHIRTS, body, "top", "loose").index >= regular
     assert match(SHIRTS, body, "top", "slim").index <= regular
     runs_small = FitAdjustment(offset_cm=4.0, strong=True, message="runs small")
-    assert match(SHIRTS, body, "top", "regular", runs_small).index == regular + 1
+    adjusted = match(SHIRTS, body, "top", "regular", runs_small)
+    assert adjusted.index == regular + 1
+    # The size the chart alone gives is kept for the explanation ("L rather than M").
+    assert adjusted.unadjusted_index == regular and match(SHIRTS, body, "top").unadjusted_index is None
+    assert match(SHIRTS, body, "top", "slim").fit_preference == "slim"
 
 
 def test_partial_chart_uses_only_complete_dimensions() -> None:
@@ -148,10 +152,10 @@ def test_body_beyond_the_largest_size_is_told_honestly(body_model: BodyModel) ->
     result = match(BODY_TOPS, vector(body_model, "male", 185, 110, chest=116.0), "top")
     assert result.size == "3XL"
     text, summary = explanation(result, "en", estimated_from_basics=False)
-    assert "largest size and may still be tight" in text
+    assert "Even the largest size, 3XL, will be tight at the chest." in text
     assert "tight" in summary
     assert all(option.direction == "larger" for option in alternatives(result, "en"))
-    assert "最大码" in explanation(result, "zh", estimated_from_basics=False)[0]
+    assert "即使是最大的 3XL，胸围也会太紧。" in explanation(result, "zh", estimated_from_basics=False)[0]
 
 
 @settings(max_examples=30, deadline=None)
