@@ -40,6 +40,7 @@ _EN_WHERE = {
     "weight": "for your weight",
 }
 _ZH_FOR_BODY = {"height": "按你的身高", "weight": "按你的体重"}
+_VERDICTS = ("tight", "snug", "good", "loose")
 # Worst first: too small hurts more than too big at the same distance from a good fit.
 _SEVERITY = {"tight": 3, "snug": 2, "loose": 1, "good": 0}
 # Dimensions a body can be "beyond the chart" in: girths and breadths (not lengths, not weight).
@@ -63,8 +64,7 @@ def haoxing(height_cm: float, estimate: BodyEstimate, group: str) -> str:
 
 
 def verdict_label(fit: DimensionFit, lang: str) -> str:
-    table = LENGTH_VERDICT_LABELS if fit.dimension in LENGTHS else VERDICT_LABELS
-    return table["zh" if lang == "zh" else "en"][fit.verdict]
+    return _LABEL_WORDS["zh" if lang == "zh" else "en"][fit.dimension, fit.verdict]
 
 
 def _fmt_range(low: float, high: float) -> str:
@@ -123,20 +123,15 @@ def _worst(fits: Iterable[DimensionFit], skip: Collection[str] = ()) -> list[Dim
 
 def _predicate(fits: Sequence[DimensionFit], lang: str, also: bool = False) -> str:
     """en "tight at the waist and hip" (after "will be"); zh "腰围、臀围会太紧" (a whole clause)."""
-    if len(fits) == 1:  # the usual case, kept cheap
+    if len(fits) == 1:  # the usual case
         fit = fits[0]
-        if lang == "zh":
-            word = _zh_word(fit)
-            verb = "也会" if also else "会"
-            if fit.dimension in _ZH_FOR_BODY:
-                return f"{_ZH_FOR_BODY[fit.dimension]}{verb}{word}"
-            return f"{dimension_label(fit.dimension, 'zh')}{verb}{word}"
-        return f"{verdict_label(fit, 'en')} {_en_where(fit.dimension)}"
+        table = ("zh也会" if also else "zh会") if lang == "zh" else "en"
+        return _PREDICATES[table][fit.dimension, fit.verdict]
     if lang == "zh":
         verb = "也会" if also else "会"
         clauses: dict[str, list[str]] = {}
         for fit in fits:
-            word = _zh_word(fit)
+            word = _zh_word(fit.dimension, fit.verdict)
             if fit.dimension in _ZH_FOR_BODY:
                 clauses.setdefault(f"{_ZH_FOR_BODY[fit.dimension]}{verb}{word}", [])
             else:
@@ -158,14 +153,60 @@ def _predicate(fits: Sequence[DimensionFit], lang: str, also: bool = False) -> s
     )
 
 
-def _zh_word(fit: DimensionFit) -> str:
-    if fit.dimension in LENGTHS:
-        return LENGTH_VERDICT_LABELS["zh"][fit.verdict]
-    return _ZH_SENTENCE_WORDS[fit.verdict]
+def _zh_word(dimension: str, verdict: str) -> str:
+    if dimension in LENGTHS:
+        return LENGTH_VERDICT_LABELS["zh"][verdict]
+    return _ZH_SENTENCE_WORDS[verdict]
 
 
 def _en_where(dimension: str) -> str:
     return _EN_WHERE.get(dimension) or f"in {dimension_label(dimension, 'en')}"
+
+
+# Phrases per (dimension, verdict), built once: text is made for every product of a result page.
+_LABEL_WORDS = {
+    lang: {
+        (dimension, verdict): (LENGTH_VERDICT_LABELS if dimension in LENGTHS else VERDICT_LABELS)[lang][
+            verdict
+        ]
+        for dimension in DIMENSION_LABELS
+        for verdict in _VERDICTS
+    }
+    for lang in ("en", "zh")
+}
+# One dimension's predicate: en "tight at the chest", zh "胸围会太紧" / "胸围也会太紧".
+_PREDICATES = {
+    "en": {
+        (d, v): f"{_LABEL_WORDS['en'][d, v]} {_en_where(d)}"
+        for d in DIMENSION_LABELS
+        for v in _VERDICTS
+        if v != "good"
+    },
+    **{
+        f"zh{verb}": {
+            (d, v): f"{_ZH_FOR_BODY.get(d, DIMENSION_LABELS[d][1])}{verb}{_zh_word(d, v)}"
+            for d in DIMENSION_LABELS
+            for v in _VERDICTS
+            if v != "good"
+        }
+        for verb in ("会", "也会")
+    },
+}
+# A dimension in the card summary: "chest good", "too short for your height"; "胸围合适", "按身高太短".
+_SUMMARY_PARTS = {
+    "en": {
+        (d, v): f"{_LABEL_WORDS['en'][d, v]} for your {DIMENSION_LABELS[d][0]}"
+        if d in _ZH_FOR_BODY
+        else f"{DIMENSION_LABELS[d][0]} {_LABEL_WORDS['en'][d, v]}"
+        for d in DIMENSION_LABELS
+        for v in _VERDICTS
+    },
+    "zh": {
+        (d, v): f"{'按' if d in _ZH_FOR_BODY else ''}{DIMENSION_LABELS[d][1]}{_LABEL_WORDS['zh'][d, v]}"
+        for d in DIMENSION_LABELS
+        for v in _VERDICTS
+    },
+}
 
 
 def _size_words(size: str) -> str:
@@ -377,13 +418,23 @@ def _nearest_size(match: SizeMatch, key: DimensionFit) -> tuple[int, float, floa
     if round(low) <= value <= round(high):
         return best, low, high, True
     # Ranges and value as the sentence writes them: what it says must hold for the shopper reading it.
+    # Rounding moves a distance by at most 1 cm at each end, so only sizes within 2 cm (in true cm) of the
+    # nearest can be nearest as written.
     gap = max(round(low) - value, value - round(high))
     k = match.chart.dimensions.index(key.dimension)
     lows, highs = match.chart.low[k].tolist(), match.chart.high[k].tolist()
-    for index, (other_low, other_high) in enumerate(zip(lows, highs, strict=True)):
-        other_gap = max(round(other_low) - value, value - round(other_high), 0)
-        if other_gap < gap:
-            best, low, high, gap = index, other_low, other_high, other_gap
+    body = key.body_cm
+    true_gaps = [
+        lo - body if lo > body else body - hi if body > hi else 0.0
+        for lo, hi in zip(lows, highs, strict=True)
+    ]
+    within = min(true_gaps) + 2.0
+    for index, true_gap in enumerate(true_gaps):
+        if true_gap <= within:
+            other_low, other_high = lows[index], highs[index]
+            other_gap = max(round(other_low) - value, value - round(other_high), 0)
+            if other_gap < gap:
+                best, low, high, gap = index, other_low, other_high, other_gap
     return best, low, high, gap == 0
 
 
@@ -501,23 +552,23 @@ def _summary_words(
         return "合适" if lang == "zh" else "good fit"
     if others and others[0].verdict != key.verdict and _SEVERITY[others[0].verdict] >= _SEVERITY[key.verdict]:
         # Name the worse dimensions next to the key one: "chest good, length and sleeve too short".
+        parts = _SUMMARY_PARTS["zh" if lang == "zh" else "en"]
+        if len(others) == 1:
+            other = others[0]
+            separator = "，" if lang == "zh" else ", "
+            return f"{parts[key.dimension, key.verdict]}{separator}{parts[other.dimension, other.verdict]}"
         by_word: dict[str, list[str]] = {}
         body_wide: list[str] = []  # height and weight: the garment is short (tight) for them
         for fit in others:
-            word, label = verdict_label(fit, lang), dimension_label(fit.dimension, lang)
             if fit.dimension in _ZH_FOR_BODY:
-                body_wide.append(f"按{label}{word}" if lang == "zh" else f"{word} for your {label}")
+                body_wide.append(parts[fit.dimension, fit.verdict])
             else:
-                by_word.setdefault(word, []).append(label)
+                by_word.setdefault(verdict_label(fit, lang), []).append(dimension_label(fit.dimension, lang))
         if lang == "zh":
             words = [f"{'、'.join(labels)}{word}" for word, labels in by_word.items()]
-            return "，".join(
-                [f"{dimension_label(key.dimension, 'zh')}{verdict_label(key, 'zh')}", *words, *body_wide]
-            )
+            return "，".join([parts[key.dimension, key.verdict], *words, *body_wide])
         words = [f"{_and(labels)} {word}" for word, labels in by_word.items()]
-        return ", ".join(
-            [f"{dimension_label(key.dimension, 'en')} {verdict_label(key, 'en')}", *words, *body_wide]
-        )
+        return ", ".join([parts[key.dimension, key.verdict], *words, *body_wide])
     if lang == "zh":
         word = verdict_label(key, "zh")
         return word if key.dimension not in LENGTHS else f"{dimension_label(key.dimension, 'zh')}{word}"
