@@ -516,17 +516,20 @@ def chart_step_cm(rows: Sequence[Any]) -> float:
 
 
 def fit_message(fit: ProductFit) -> tuple[str, str]:
-    """The shopper- and merchant-facing line for a strong flag."""
-    sizes = "two sizes" if abs(fit.offset) >= 1.5 else "one size"
-    sizes_zh = "两个码" if abs(fit.offset) >= 1.5 else "一个码"
+    """The shopper- and merchant-facing line for a strong flag. Recommendations already include the shift,
+    so the line explains it instead of asking the shopper to change size again."""
+    sizes = "about two sizes" if abs(fit.offset) >= 1.5 else "about one size"
+    sizes_zh = "约两个码" if abs(fit.offset) >= 1.5 else "约一个码"
     if fit.offset > 0:
         return (
-            f"Runs small: {fit.too_small} of {fit.n} buyers found it too small; consider {sizes} up.",
-            f"偏小：{fit.n} 位买家中有 {fit.too_small} 位觉得偏小，建议选大{sizes_zh}。",
+            f"Runs small ({sizes}): {fit.too_small} of {fit.n} buyers found it too small; "
+            "the recommended size allows for this.",
+            f"偏小（{sizes_zh}）：{fit.n} 位买家中有 {fit.too_small} 位觉得偏小，推荐尺码已考虑这一点。",
         )
     return (
-        f"Runs large: {fit.too_large} of {fit.n} buyers found it too large; consider {sizes} down.",
-        f"偏大：{fit.n} 位买家中有 {fit.too_large} 位觉得偏大，建议选小{sizes_zh}。",
+        f"Runs large ({sizes}): {fit.too_large} of {fit.n} buyers found it too large; "
+        "the recommended size allows for this.",
+        f"偏大（{sizes_zh}）：{fit.n} 位买家中有 {fit.too_large} 位觉得偏大，推荐尺码已考虑这一点。",
     )
 
 

@@ -54,7 +54,7 @@
       inStock: "In stock in your size",
       outOfStock: "Your size is sold out",
       sizeLabel: "Recommended size",
-      confidence: "confidence",
+      confidence: "chance it is the best size",
       view: "View product",
       fitDetails: "See how it fits",
       // size form
@@ -122,7 +122,7 @@
       inStock: "你的尺码有货",
       outOfStock: "你的尺码已售罄",
       sizeLabel: "推荐尺码",
-      confidence: "把握",
+      confidence: "概率为最合适尺码",
       view: "查看商品",
       fitDetails: "查看合身情况",
       formTitle: "我的尺码",
@@ -156,7 +156,7 @@
       body: "身体",
       garment: "衣服",
       tight: "紧",
-      snug: "略紧",
+      snug: "偏紧",
       good: "合适",
       loose: "宽松",
       sizeTabs: "尺码",
@@ -635,7 +635,7 @@
       meta.appendChild(el("span", {
         class: "fg-badge", text: badgeText,
         title: t("sizeLabel"),
-        "aria-label": t("sizeLabel") + " " + product.recommended_size + (confidence != null ? ", " + t("confidence") + " " + confidence + "%" : "")
+        "aria-label": t("sizeLabel") + " " + product.recommended_size + (confidence != null ? ", " + confidence + "% " + t("confidence") : "")
       }));
     }
     if (product.in_stock_in_size === true) meta.appendChild(el("span", { class: "fg-stock fg-yes", text: t("inStock") }));
@@ -782,6 +782,11 @@
     select(current, buttons[sizes.indexOf(current)]);
   }
 
+  // The server's words for a verdict (lengths read "too short"/"long", not "tight"/"loose").
+  function verdictLabel(dimension) {
+    return typeof dimension.verdict_label === "string" && dimension.verdict_label ? dimension.verdict_label : t(verdictOf(dimension));
+  }
+
   function verdictOf(dimension) {
     var verdict = String(dimension.verdict || "");
     return VERDICT_ORDER.indexOf(verdict) >= 0 ? verdict : "good";
@@ -818,10 +823,10 @@
         "stroke-width": 6, "stroke-linecap": "round"
       });
       var title = svg("title", {});
-      title.textContent = dimensionLabel(dimension) + ": " + t(verdict);
+      title.textContent = dimensionLabel(dimension) + ": " + verdictLabel(dimension);
       line.appendChild(title);
       figure.appendChild(line);
-      labels.push(dimensionLabel(dimension) + " " + t(verdict));
+      labels.push(dimensionLabel(dimension) + " " + verdictLabel(dimension));
     });
     figure.setAttribute("aria-label", entry.size + ": " + labels.join(", "));
     return el("div", { class: "fg-figure-wrap" }, [figure]);
@@ -850,7 +855,7 @@
         var low = dimension.chart_range_cm[0], high = dimension.chart_range_cm[1];
         numbers += " / " + entry.size + " " + (low === high ? cm(low) : cm(low) + "\u2013" + cm(high));
       }
-      var verdictText = typeof dimension.verdict_label === "string" && dimension.verdict_label ? dimension.verdict_label : t(verdict);
+      var verdictText = verdictLabel(dimension);
       rows.appendChild(el("li", { class: "fg-dim" }, [
         el("span", { class: "fg-dot fg-" + verdict, "aria-hidden": "true" }),
         el("span", { class: "fg-dim-name", text: dimensionLabel(dimension) }),
