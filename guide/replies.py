@@ -163,14 +163,20 @@ def relaxation_phrase(field: str, value: Any, currency: str, lang: str) -> str:
 
 
 def _body_text(body: dict[str, Any], lang: str) -> str:
+    """Height to the whole cm and weight to the half kg: converted inputs (5'4", 11 st) would otherwise
+    read as 162.56cm, 74.84kg, a precision nobody gave. Halves round up (190.5 -> 191), not to even."""
     height = body.get("height_cm", body.get("height"))
     weight = body.get("weight_kg", body.get("weight"))
     parts = []
     if height is not None:
-        value = f"{float(height):g}cm" if isinstance(height, int | float) else str(height)
+        value = f"{math.floor(float(height) + 0.5):d}cm" if isinstance(height, int | float) else str(height)
         parts.append(f"身高{value}" if lang == "zh" else value)
     if weight is not None:
-        value = f"{float(weight):g}kg" if isinstance(weight, int | float) else str(weight)
+        value = (
+            f"{math.floor(float(weight) * 2 + 0.5) / 2:g}kg"
+            if isinstance(weight, int | float)
+            else str(weight)
+        )
         parts.append(f"体重{value}" if lang == "zh" else value)
     return ("、" if lang == "zh" else ", ").join(parts)
 

@@ -5,7 +5,9 @@ Decisions worth knowing:
 - Prices are in the merchant's currency whatever sign the shopper types ("under $50" -> price_max 50).
   "around X" / "X左右" -> X +- 20 %.
 - A bare weight without a unit is read as 斤 in Chinese when above 80 ("体重120" = 60 kg) and as pounds
-  in English when above 100 ("I weigh 130" = 59 kg); below that it is kg.
+  in English when above 100 ("I weigh 130" = 59 kg); below that it is kg. Stone ("11 st") and "jin" count.
+- A bare decimal 1.40-2.30 is a height in metres after a height word ("身高1.90") or beside a weight
+  ("1.90 75kg"), never with a price sign or word ("1.90元"). "5.9ft" is decimal feet, as in sizing.units.
 - "大码" / "plus size" sets ``plus_size``; the dialogue turns it into ``size_in_stock = XL`` (the smallest
   plus size: a product that stocks XL is the proxy for "carries large sizes") unless a label is given.
 - Fit words (修身, 宽松, slim fit, oversized, 显瘦) set the soft ``fit`` slot: 显瘦 ("slimming") reads as
@@ -111,17 +113,38 @@ _HEIGHT_METRES = re.compile(
     r"(?<![\d.])([12])(?:\s*(?:米|m(?![a-z]))\s*(\d{1,2})|\.(\d{1,2})\s*(?:米|m(?![a-z])))"
 )
 _HEIGHT_CM = re.compile(r"(?<![\d.])(\d{3}(?:\.\d)?)\s*(?:cm|厘米|公分)")
+# 5.9ft is decimal feet (as sizing.units reads it), never "9 ft".
+_HEIGHT_DECIMAL_FEET = re.compile(r"(?<![\d.])([4-7]\.\d{1,2})\s*(?:ft|feet|foot)(?![a-z])")
 _HEIGHT_FEET = re.compile(
-    r"(?<!\d)([4-7])\s*(?:'|′|’|ft|feet|foot)\s*(?:(\d{1,2})\s*(?:\"|″|”|''|in|inches)?)?"
+    r"(?<![\d.])([4-7])\s*(?:'|′|’|ft|feet|foot)\s*"
+    # Inches are 0-11 and never a weight's number ("6ft 12 stone").
+    r"(?:(1[01]|\d)(?![\d.])(?!\s*(?:st|stones?|kgs?|lbs?|pounds?|jin)(?![a-z])|\s*(?:斤|公斤|千克|磅))"
+    r"\s*(?:\"|″|”|''|in|inches)?)?"
 )
 _HEIGHT_BARE = re.compile(
     r"(?:身高|height|高|i'?m|i am|我|tall)\s*(?:is|[:：是有])?\s*(1[3-9]\d|2[01]\d)(?![\d.])"
     r"(?!\s*(?:元|块|斤|kg|公斤|lb))"
 )
+# A decimal 1.40-2.30 is metres when a height word leads ("身高1.90", "height: 1.85") or a weight is
+# beside it ("1.90 75kg"); never with a price sign or word ("1.90 元", "$1.90").
+_NOT_A_PRICE_AFTER = (
+    r"(?!\s*(?:元|块|角|毛|刀|以|左右|\+|到|-|%|折|倍|[kw千万]|yuan|dollars?|bucks|usd|rmb|cny))"
+)
+_METRES = r"(?<![\d.$¥￥])([12]\.\d{1,2})(?![\d.])" + _NOT_A_PRICE_AFTER
+_HEIGHT_WORD_METRES = re.compile(
+    r"(?:身高|height|高)\s*(?:is|[:：是有])?\s*" + _METRES + r"|" + _METRES + r"\s*(?:m\s+)?tall"
+)
+_METRES_NEXT_TO_WEIGHT = re.compile(_METRES)
+METRES_HEIGHT_RANGE = (1.4, 2.3)
 _HEIGHT_NEXT_TO_WEIGHT = re.compile(
     r"(?<![\d.$¥￥])(1[4-9]\d|2[01]\d)(?![\d.])(?!\s*(?:元|块|以|左右|\+|到|-))"
 )
-_WEIGHT_UNIT = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(kgs?|公斤|千克|斤|lbs?|pounds?|磅)(?![a-z])")
+_WEIGHT_UNIT = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)\s*(kgs?|公斤|千克|斤|jin|lbs?|pounds?|磅)(?![a-z])")
+# 4-39 stone (25-250 kg), optionally with pounds ("11 st", "11st 4lb", "12 stone"); "1st" stays an ordinal.
+_WEIGHT_STONE = re.compile(
+    r"(?<![\d.])((?:[4-9]|[1-3]\d)(?:\.\d)?)\s*(?:st|stones?)(?![a-z])"
+    r"(?:\s*(\d{1,2})\s*(?:lbs?|pounds?)(?![a-z]))?"
+)
 _WEIGHT_BARE = re.compile(r"(?:体重|weight|weigh|重)\s*(?:is|[:：是有])?\s*(\d{2,3}(?:\.\d)?)(?![\d.])")
 
 _LETTER = r"(xxxs|xxs|xs|s|m|l|xl|xxl|xxxl|xxxxl|[2-6]xl)"
@@ -410,18 +433,25 @@ def _parse_body(text: _Text, lang: str, slots: Slots) -> None:
         value = _safe(parse_height, str(int(match.group(1)) * 100 + centimetres))
         if value is not None:
             body["height_cm"] = value
-    for pattern in (_HEIGHT_CM, _HEIGHT_FEET):
+    for pattern in (_HEIGHT_CM, _HEIGHT_DECIMAL_FEET, _HEIGHT_FEET):
         for match in text.take(pattern):
-            raw = (
-                match.group(1) + "cm"
-                if pattern is _HEIGHT_CM
-                else f"{match.group(1)}'{match.group(2) or 0}\""
-            )
+            if pattern is _HEIGHT_CM:
+                raw = match.group(1) + "cm"
+            elif pattern is _HEIGHT_DECIMAL_FEET:
+                raw = match.group(1) + "ft"
+            else:
+                raw = f"{match.group(1)}'{match.group(2) or 0}\""
             value = _safe(parse_height, raw)
             if value is not None:
                 body["height_cm"] = value
+    for match in text.take(_HEIGHT_WORD_METRES):
+        _set_metres(body, match.group(1) or match.group(2))
     for match in text.take(_WEIGHT_UNIT):
         value = _safe(parse_weight, match.group(1) + match.group(2))
+        if value is not None:
+            body["weight_kg"] = value
+    for match in text.take(_WEIGHT_STONE):
+        value = _safe(parse_weight, f"{match.group(1)}st{match.group(2) or ''}")
         if value is not None:
             body["weight_kg"] = value
     for match in text.take(_WEIGHT_BARE):
@@ -437,9 +467,21 @@ def _parse_body(text: _Text, lang: str, slots: Slots) -> None:
                 body["height_cm"] = value
 
 
+def _set_metres(body: dict[str, float], metres: str) -> None:
+    if METRES_HEIGHT_RANGE[0] <= float(metres) <= METRES_HEIGHT_RANGE[1]:
+        value = _safe(parse_height, metres + "m")
+        if value is not None:
+            body["height_cm"] = value
+
+
 def _parse_height_next_to_weight(text: _Text, slots: Slots) -> None:
-    """ "女朋友165 48公斤": with a weight given, a lone 140-210 left after prices is the height."""
+    """ "女朋友165 48公斤", "1.90 75kg": with a weight given, a lone 140-210 or 1.40-2.30 left after
+    prices is the height."""
     if "height_cm" in slots.body or "weight_kg" not in slots.body:
+        return
+    for match in text.take(_METRES_NEXT_TO_WEIGHT):
+        _set_metres(slots.body, match.group(1))
+    if "height_cm" in slots.body:
         return
     for match in text.take(_HEIGHT_NEXT_TO_WEIGHT):
         value = _safe(parse_height, match.group(1) + "cm")

@@ -106,3 +106,24 @@ def test_seasons_and_occasions_are_named_in_the_reply() -> None:
     filters = {"seasons": ["summer"], "occasions": ["party"], "price_max": 200}
     assert constraint_phrases(filters, "CNY", "en") == ["for summer", "for party wear", "under ¥200"]
     assert constraint_phrases(filters, "CNY", "zh") == ["夏季", "适合派对", "200元以内"]
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (["dresses", "I'm 5'4\" and 140 lbs"], "Your sizes for 163cm, 63.5kg: "),
+        (["dresses", "6'3\" 165 lbs"], "Your sizes for 191cm, 75kg: "),
+        (["连衣裙", "身高1.90 体重75kg"], "按身高190cm、体重75kg，你的尺码："),
+        (["连衣裙", "我5'4\" 140磅"], "按身高163cm、体重63.5kg，你的尺码："),
+    ],
+)
+def test_body_in_the_sizes_reply_is_rounded_and_bare_metres_answer(
+    messages: list[str], expected: str
+) -> None:
+    dialogue = Dialogue(FakeSearch(demo_products()), fake_advisor, page_size=2)
+    state = DialogueState()
+    for message in messages:
+        turn = dialogue.turn(state, parse(message, state.lang))
+        state = turn.state
+    assert turn.reply == "sizes"
+    assert ReplyRenderer().render(turn).startswith(expected)

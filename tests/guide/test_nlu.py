@@ -101,6 +101,48 @@ def test_a_price_range_is_not_a_height() -> None:
     assert parse("女朋友165 48公斤 买条连衣裙").slots.body == {"height_cm": 165.0, "weight_kg": 48.0}
 
 
+@pytest.mark.parametrize(
+    ("message", "height", "weight"),
+    [
+        ("身高1.90 体重75kg", 190.0, 75.0),
+        ("身高1.90体重75", 190.0, 75.0),
+        ("1.90 75kg", 190.0, 75.0),
+        ("1.90 and 75 kg", 190.0, 75.0),
+        ("I am 1.78 and 70kg", 178.0, 70.0),
+        ("height: 1.85, 80kg", 185.0, 80.0),
+        ("1.85 tall, 80kg", 185.0, 80.0),
+        ("5.9ft 11 st", 179.8, 69.9),
+        ("5.9 ft 11st 4lb", 179.8, 71.7),
+        ("6ft 12 stone", 182.9, 76.2),
+        ("165 110jin", 165.0, 55.0),
+        ("165cm 110 jin", 165.0, 55.0),
+    ],
+)
+def test_bare_metres_stone_jin_and_decimal_feet(message: str, height: float, weight: float) -> None:
+    parsed = parse(message)
+    assert parsed.slots.body == {
+        "height_cm": pytest.approx(height, abs=0.1),
+        "weight_kg": pytest.approx(weight, abs=0.1),
+    }
+    assert parsed.intent == "size"
+
+
+def test_bare_metres_after_a_height_word_alone() -> None:
+    assert parse("身高1.72").slots.body == {"height_cm": 172.0}
+    assert parse("height is 1.9").slots.body == {"height_cm": 190.0}
+    assert parse("5.7ft").slots.body["height_cm"] == pytest.approx(173.7, abs=0.1)  # not "7 ft"
+
+
+@pytest.mark.parametrize("message", ["1.90 元 60kg", "$1.90 60kg", "¥1.9 60kg", "1.5折 60kg", "1.2 60kg"])
+def test_a_small_price_or_number_beside_a_weight_is_not_metres(message: str) -> None:
+    assert parse(message).slots.body == {"weight_kg": 60.0}
+
+
+def test_an_ordinal_is_not_stone() -> None:
+    parsed = parse("the 1st one")
+    assert parsed.slots.body == {} and parsed.slots.refs == [0]
+
+
 def test_feet_inches_and_pounds() -> None:
     body = parse("5'6\" 130 lbs").slots.body
     assert body["height_cm"] == pytest.approx(167.6, abs=0.1)
