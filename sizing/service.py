@@ -299,8 +299,25 @@ class SizingService:
             chart = charts.charts.get(chart_id) if chart_id else None
         if chart is None and reference.brand:
             chart = _brand_chart(reference, charts, sex, category)
+        named = reference.brand or reference.chart_id or reference.sku
+        if named is None:
+            raise InvalidInput(
+                f"The reference garment (size {reference.size}) needs a brand, chart_id or sku "
+                "to know which size chart it is on",
+                f"参考商品（{reference.size} 码）需要提供品牌（brand）、尺码表（chart_id）或商品（sku），"
+                "才能知道按哪张尺码表读取",
+                issues=[
+                    Issue(
+                        reason="reference needs a brand, chart_id or sku besides the size",
+                        reason_zh="参考商品除尺码外还需要品牌、尺码表或商品",
+                        column="reference.brand",
+                        value=None,
+                        code="missing",
+                    )
+                ],
+                code="unknown_reference",
+            )
         if chart is None:
-            named = reference.brand or reference.chart_id or reference.sku
             raise InvalidInput(
                 f"No size chart is known for the reference garment '{named}'",
                 f"没有找到参考商品 '{named}' 的尺码表",
@@ -400,7 +417,7 @@ class SizingService:
         text = (
             f"你的号型是 {top}（上装），{bottom}（下装）。区间为 80% 置信区间。"
             if lang == "zh"
-            else f"Your GB/T size code is {top} (tops); ranges are 80% intervals."
+            else f"Your GB/T size code is {top} (tops), {bottom} (bottoms); ranges are 80% intervals."
         )
         return EstimateResponse(
             sex=body.sex,

@@ -83,6 +83,27 @@ def test_reference_garment_narrows_the_estimate(service: SizingService) -> None:
     assert caught.value.issues[0].column == "reference"
 
 
+def test_reference_with_only_a_size_says_what_is_missing(service: SizingService) -> None:
+    body = MAN.model_copy(update={"reference": ReferenceGarment(size="M")})
+    with pytest.raises(InvalidInput) as caught:
+        service.recommend(MERCHANT, "TEE1", body)
+    error = caught.value
+    assert "None" not in str(error) and "brand, chart_id or sku" in str(error)
+    assert "None" not in error.message_zh and "品牌" in error.message_zh
+    assert (error.issues[0].column, error.issues[0].code) == ("reference.brand", "missing")
+    with pytest.raises(InvalidInput):
+        service.estimate(body, merchant_id=MERCHANT)
+
+
+def test_estimate_explains_tops_and_bottoms_in_both_languages(service: SizingService) -> None:
+    body = BodyInput(height_cm=170, weight_kg=60, sex="f")
+    english, chinese = service.estimate(body, "en"), service.estimate(body, "zh")
+    for estimate in (english, chinese):
+        assert estimate.haoxing_top in estimate.explanation
+        assert estimate.haoxing_bottom in estimate.explanation
+    assert "(tops)" in english.explanation and "(bottoms)" in english.explanation
+
+
 def test_unknown_merchant_and_sku(service: SizingService) -> None:
     with pytest.raises(NotFound):
         service.recommend("nobody", "TEE1", MAN)
