@@ -102,6 +102,16 @@ def _shown_value(value: object) -> object:
     return json.dumps(value, ensure_ascii=False, default=str)[:200]
 
 
+def _column(location: tuple[int | str, ...]) -> str:
+    """The field's path in the request. Pydantic puts "body" (the JSON body itself) first; only that
+    leading part goes, so a missing body stays "body" and a recommend field literally named "body" stays
+    "body" / "body.height_cm"."""
+    parts = [str(part) for part in location]
+    if len(parts) > 1 and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 async def handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FitGuideError)
     status = status_for(exc)
@@ -118,7 +128,7 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
     lang = await error_language(request, exc.body)
     issues = []
     for err in exc.errors():
-        location = ".".join(str(part) for part in err.get("loc", ()) if part != "body")
+        location = _column(err.get("loc", ()))
         kind = str(err.get("type", ""))
         reason = err.get("msg")
         if lang == "zh" and kind in _VALIDATION_REASONS_ZH:

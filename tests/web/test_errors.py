@@ -36,3 +36,21 @@ def test_missing_field_has_no_value(client: TestClient) -> None:
     response = client.post("/api/size/recommend", json={"sku": "X", "body": {}})
     (issue,) = [issue for issue in response.json()["issues"] if issue["column"] == "merchant_id"]
     assert issue["value"] is None and issue["code"] == "missing"
+
+
+def test_a_missing_body_is_named(client: TestClient) -> None:
+    # The recommend request has a field literally named "body": its absence is column "body".
+    response = client.post("/api/size/recommend", json={"merchant_id": "demo", "sku": "X"})
+    assert response.status_code == 422
+    (issue,) = response.json()["issues"]
+    assert (issue["column"], issue["code"]) == ("body", "missing")
+    # A field inside it keeps the full path, not just its own name.
+    nested = client.post(
+        "/api/size/recommend",
+        json={"merchant_id": "demo", "sku": "X", "body": {"height": "170cm", "weight": "60kg", "age": "x"}},
+    )
+    assert [issue["column"] for issue in nested.json()["issues"]] == ["body.age"]
+    # No JSON body at all.
+    empty = client.post("/api/size/estimate")
+    assert empty.status_code == 422
+    assert [issue["column"] for issue in empty.json()["issues"]] == ["body"]
