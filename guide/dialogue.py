@@ -19,6 +19,10 @@ How a session's constraints evolve (decisions):
 - "size L" sets ``size_in_stock``; "大码" / "plus size" without a label sets XL.
 - "show more" pages; "reset" clears everything, the body profile included (the widget's "my size" form
   sends its profile with every request, so that one comes straight back).
+- "Any bigger size?" / "有没有大一点的码" with a body and products shown does not search again: the reply says
+  the recommended size already allows for the body and names each product's next size up (down), whether
+  the recommender rated it a close alternative, and its stock; it offers the fit preference that really
+  moves the recommendation ("I like it loose").
 - Too vague ("I want clothes") gets one clarifying question; never two in a row.
 - Nothing matches: the search's ``nearest_relaxed`` loosens one constraint (never an exclusion) and the
   reply names it. The shopper's own filters stay as they were; paging continues on the relaxed ones.
@@ -33,7 +37,7 @@ from typing import Any, Protocol
 from catalog.taxonomy import label
 from guide.filters import Filters
 from guide.nlu import ParsedMessage
-from guide.nlu.parser import FIT_TEXT
+from guide.nlu.parser import FIT_TEXT, SIZE_STEPS
 from guide.records import ProductRecord
 from sizing.size_systems import normalize_size_label
 
@@ -499,6 +503,21 @@ class Dialogue:
                 [],
                 _category_chips(state.lang, state.current_filters().gender),
             )
+        step = next((m for m in parsed.slots.modifiers if m in SIZE_STEPS), None)
+        if step is not None and any(card.advice and card.advice.size for card in cards):
+            up = step == "size_up"
+            steps = {card.product.sku: _size_step(card, up) for card in cards}
+            chips = self._result_chips(state, cards)
+            wanted_fit = "loose" if up else "slim"
+            if state.fit_preference != wanted_fit:
+                zh = state.lang == "zh"
+                chip = {
+                    "loose": ("喜欢宽松一点", "I like it loose"),
+                    "slim": ("喜欢修身一点", "I like a slim fit"),
+                }
+                chips.insert(0, chip[wanted_fit][0 if zh else 1])
+            context = {"direction": "up" if up else "down", "steps": steps}
+            return Turn(state, "size", "size_step", context, cards, chips)
         return Turn(state, "size", "sizes", {}, cards, self._result_chips(state, cards))
 
     # -- chips ------------------------------------------------------------------------------------------
@@ -524,6 +543,25 @@ class Dialogue:
             "换个颜色" if zh else "Other colours",
             "贵一点也行" if zh else "More expensive",
         ]
+
+
+def _size_step(card: Card, up: bool) -> dict[str, Any] | None:
+    """The product's next size up (down) from the recommended one: its label (None at the end of the
+    range), stock, and whether the recommender named it as a close alternative. None when the
+    recommended size is not among the product's own labels."""
+    advice, product = card.advice, card.product
+    if advice is None or not advice.size:
+        return None
+    labels = [normalize_size_label(label) for label in product.sizes]
+    recommended = normalize_size_label(advice.size)
+    if recommended not in labels:
+        return None
+    index = labels.index(recommended) + (1 if up else -1)
+    if not 0 <= index < len(labels):
+        return {"size": None, "in_stock": None, "close": False}
+    size = product.sizes[index]
+    close = labels[index] in {normalize_size_label(a) for a in advice.alternatives}
+    return {"size": size, "in_stock": in_stock_in_size(product, size), "close": close}
 
 
 def _merge_words(old: str, new: str) -> str:

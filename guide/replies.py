@@ -255,8 +255,12 @@ class ReplyRenderer:
         currency = turn.cards[0].product.currency if turn.cards else "CNY"
         filters = turn.context.get("filters", state.filters)
         positions = {sku: index + 1 for index, sku in enumerate(state.shown)}
+        steps = turn.context.get("steps", {})
         cards = [
-            self._template_card(card, positions.get(card.product.sku, i + 1), lang)
+            {
+                **self._template_card(card, positions.get(card.product.sku, i + 1), lang),
+                "step": steps.get(card.product.sku),
+            }
             for i, card in enumerate(turn.cards)
         ]
         context: dict[str, Any] = {
@@ -276,12 +280,24 @@ class ReplyRenderer:
             "asked_label": "",
             "in_stock_sizes": [],
             "searched": state.searched,
+            "direction": None,
+            "fit_preference": state.fit_preference,
         }
         context.update(
             {
                 k: v
                 for k, v in turn.context.items()
-                if k in ("total", "offset", "note", "attribute", "asked", "in_stock_sizes", "searched")
+                if k
+                in (
+                    "total",
+                    "offset",
+                    "note",
+                    "attribute",
+                    "asked",
+                    "in_stock_sizes",
+                    "searched",
+                    "direction",
+                )
             }
         )
         if turn.context.get("asked") and context["attribute"] in ("material", "color"):

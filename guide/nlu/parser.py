@@ -10,6 +10,8 @@ Decisions worth knowing:
   ("1.90 75kg"), never with a price sign or word ("1.90元"). "5.9ft" is decimal feet, as in sizing.units.
 - "大码" / "plus size" sets ``plus_size``; the dialogue turns it into ``size_in_stock = XL`` (the smallest
   plus size: a product that stocks XL is the proxy for "carries large sizes") unless a label is given.
+- "大一码", "有没有大一点的码", "bigger size", "size down" add the ``size_up`` / ``size_down`` modifier and
+  ask about the sizes shown (intent size); "大码" alone stays plus size.
 - Fit words (修身, 宽松, slim fit, oversized, 显瘦) set the soft ``fit`` slot: 显瘦 ("slimming") reads as
   slim. Fit is a ranking preference, never a hard filter. Said as a habit ("I like it loose", "喜欢宽松
   一点") it also sets ``fit_preference`` for the size recommender.
@@ -257,6 +259,22 @@ _MODIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# "有没有大一点的码", "大一码", "any bigger size?", "a size down": a step from the recommended size, not
+# a search for big clothes ("大码" alone is plus size, see _PLUS). Taken before refs read "1号" as a product.
+_SIZE_STEPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (
+        name,
+        re.compile(
+            rf"{zh}(?:一|1)(?:号|码)|{zh}(?:一|1)?(?:点|些)的?(?:码|尺码|号|尺寸)|(?:尺码|码数|码)再?{zh}(?:一|1)?(?:点|些)"
+            rf"|(?<![a-z])(?:(?:{en}) size|size (?:{en}|{way})|go {way} a size)(?![a-z])"
+        ),
+    )
+    for name, zh, en, way in (
+        ("size_up", "大", "bigger|larger", "up"),
+        ("size_down", "小", "smaller", "down"),
+    )
+)
+SIZE_STEPS = tuple(name for name, _ in _SIZE_STEPS)
 _ATTRIBUTE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "material",
@@ -610,6 +628,8 @@ def _intent(original: str, slots: Slots, has_topic: bool, has_constraint: bool) 
     for name in ("reset", "help"):
         if _INTENT_CUES[name].search(original):
             return name
+    if set(SIZE_STEPS) & set(slots.modifiers) and not slots.categories:
+        return "size"  # "any bigger size?" is about the sizes shown, never a new search
     if _INTENT_CUES["compare"].search(original) and (len(slots.refs) >= 2 or not has_topic):
         return "compare"
     size_question = _INTENT_CUES["size"].search(original) and slots.attribute != "sizes"
@@ -681,6 +701,9 @@ def parse(message: str, lang_hint: str | None = None, brands: tuple[str, ...] = 
             break
     for name, pattern in _MODIFIERS:
         if pattern.search(normalised):
+            slots.modifiers.append(name)
+    for name, pattern in _SIZE_STEPS:
+        if text.take(pattern):
             slots.modifiers.append(name)
     _parse_body(text, lang, slots)
     _parse_sizes(text, slots)

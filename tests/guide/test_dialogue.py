@@ -229,6 +229,34 @@ def test_bare_numbers_answer_the_height_and_weight_question(say: Say) -> None:
     assert all(card.advice and card.advice.size == "M" for card in answer.cards)
 
 
+@pytest.mark.parametrize("message", ["有没有大一点的码", "any bigger size?", "大一码的呢", "size up"])
+def test_a_bigger_size_answers_for_the_shown_products_without_searching_again(
+    say: Say, search: FakeSearch, message: str
+) -> None:
+    shown = say("dresses 165cm 50kg")
+    calls = len(search.calls)
+    turn = say(message)
+    assert turn.reply == "size_step" and turn.intent == "size" and len(search.calls) == calls
+    assert skus(turn) == skus(shown) and turn.state.shown == shown.state.shown
+    assert turn.context["direction"] == "up"
+    # M is recommended (fake advisor): L is next; its stock is the product's own.
+    for card in turn.cards:
+        step = turn.context["steps"][card.product.sku]
+        assert step["size"] == "L" and step["in_stock"] == card.product.in_stock("L")
+
+
+def test_a_smaller_size_of_one_product_and_the_end_of_the_range(say: Say) -> None:
+    shown = say("dresses 150cm 45kg")  # S, the smallest size
+    turn = say("第二件有小一码的吗")
+    assert skus(turn) == [shown.cards[1].product.sku] and turn.context["direction"] == "down"
+    assert turn.context["steps"][skus(turn)[0]]["size"] is None
+
+
+def test_a_bigger_size_without_a_body_asks_for_it(say: Say) -> None:
+    say("dresses")
+    assert say("any bigger size?").reply == "ask_body"
+
+
 def test_product_question_answers_from_attributes(say: Say) -> None:
     shown = say("dresses").cards
     turn = say("第一件是什么面料")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from guide.dialogue import Dialogue, DialogueState, Turn
+from guide.dialogue import Dialogue, DialogueState, SizeAdvice, Turn
 from guide.nlu import parse
+from guide.records import ProductRecord
 from guide.replies import ReplyRenderer, constraint_phrases, money, relaxation_phrase
 from tests.guide.fakes import FakeSearch, demo_products, fake_advisor, product
 
@@ -22,6 +25,7 @@ SCRIPT = [
     ("does the first one have L in stock?", "answer"),
     ("what size should I get?", "ask_body"),
     ("165cm 50kg", "sizes"),
+    ("any bigger size?", "size_step"),
     ("down jackets under 500", "relaxed"),
     ("help", "help"),
     ("thanks", "greeting"),
@@ -127,3 +131,40 @@ def test_body_in_the_sizes_reply_is_rounded_and_bare_metres_answer(
         state = turn.state
     assert turn.reply == "sizes"
     assert ReplyRenderer().render(turn).startswith(expected)
+
+
+def _alternative_l(
+    products: list[ProductRecord], body: dict[str, float], fit: str | None, sex: str | None, lang: str
+) -> dict[str, SizeAdvice]:
+    """The fake advisor, with L as the recommender's close alternative to M for the first dress only."""
+    advice = fake_advisor(products, body, fit, sex, lang)
+    return {sku: replace(a, alternatives=("L",) if sku == "D1" else ()) for sku, a in advice.items()}
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (
+            ["red dresses", "165cm 50kg", "any bigger size?"],
+            "Your recommended sizes already allow for 165cm, 50kg. One size up: "
+            "1. Red floral dress: L, a close second (recommended: true to size). "
+            "2. Red silk dress: L, less likely to fit (recommended: true to size). "
+            "Prefer a looser fit? Tell me and I'll size for it.",
+        ),
+        (
+            ["红色连衣裙", "身高150 45公斤", "有没有小一码的"],
+            "推荐的尺码已经按身高150cm、体重45kg算好了。"
+            "1. 红色碎花连衣裙：S 已经是最小的码（true to size）。"
+            "2. Red silk dress：S 已经是最小的码（true to size）。"
+            "喜欢修身一点的话告诉我，我按你的偏好重新选码。",
+        ),
+    ],
+)
+def test_size_step_reply_names_the_next_size(messages: list[str], expected: str) -> None:
+    dialogue = Dialogue(FakeSearch(demo_products()), _alternative_l, page_size=2)
+    state = DialogueState()
+    for message in messages:
+        turn = dialogue.turn(state, parse(message, state.lang))
+        state = turn.state
+    assert turn.reply == "size_step"
+    assert ReplyRenderer().render(turn) == expected

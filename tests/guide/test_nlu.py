@@ -438,3 +438,30 @@ def test_parse_never_raises_on_shopper_like_fragments(parts: list[str]) -> None:
 )
 def test_chinese_units_in_an_english_sentence_keep_it_english(message: str, lang: str) -> None:
     assert parse(message).lang == lang
+
+
+@pytest.mark.parametrize(
+    ("message", "step"),
+    [
+        ("有没有大一点的码", "size_up"),
+        ("大一码", "size_up"),
+        ("大一号的", "size_up"),
+        ("码数大一点", "size_up"),
+        ("any bigger size?", "size_up"),
+        ("do you have a larger size", "size_up"),
+        ("size up", "size_up"),
+        ("有小一码的吗", "size_down"),
+        ("小一点的码", "size_down"),
+        ("a size smaller", "size_down"),
+        ("go down a size", "size_down"),
+    ],
+)
+def test_a_bigger_or_smaller_size_is_a_size_step(message: str, step: str) -> None:
+    parsed = parse(message)
+    assert parsed.slots.modifiers == [step] and parsed.intent == "size"
+    assert parsed.slots.refs == [] and not parsed.slots.plus_size and parsed.slots.size_label is None
+
+
+@pytest.mark.parametrize("message", ["大码", "大码连衣裙", "大一点的连衣裙", "down jacket size L"])
+def test_plus_size_and_product_words_are_not_size_steps(message: str) -> None:
+    assert not {"size_up", "size_down"} & set(parse(message).slots.modifiers)
