@@ -159,6 +159,40 @@ def test_profile_from_the_widget_gives_sizes(client: TestClient, shop: str) -> N
     assert all(p["size_confidence"] is not None for p in reply["products"])
 
 
+@pytest.mark.parametrize(
+    ("message", "body_text"),
+    [
+        ("身高1.70 体重60kg", "身高170cm、体重60kg"),
+        ("1.70 60kg", "170cm, 60kg"),
+        ("1.70 and 60 kg", "170cm, 60kg"),
+        ("5.6ft 9.5 st", "171cm, 60.5kg"),
+        ("5'7\" 133 lbs", "170cm, 60.5kg"),
+    ],
+)
+def test_audited_body_forms_give_sizes_with_rounded_values(
+    client: TestClient, shop: str, message: str, body_text: str
+) -> None:
+    first = chat(client, shop, "dresses for women")
+    answer = chat(client, shop, message, first["session_id"])
+    assert answer["intent"] == "size" and body_text in answer["reply"], answer["reply"]
+    assert all(p["recommended_size"] for p in answer["products"])
+
+
+def test_bigger_size_names_the_next_size_of_each_shown_product(client: TestClient, shop: str) -> None:
+    first = chat(client, shop, "连衣裙 身高165 55公斤")
+    step = chat(client, shop, "有没有大一点的码", first["session_id"])
+    assert step["intent"] == "size" and step["reply"].startswith("推荐的尺码已经按身高165cm、体重55kg")
+    assert [p["sku"] for p in step["products"]] == [p["sku"] for p in first["products"]]
+    sizes = ["S", "M", "L", "XL"]
+    for product in step["products"]:
+        size = product["recommended_size"]
+        if size == "XL":
+            assert "XL 已经是最大的码" in step["reply"]
+        else:
+            assert f"大一码是 {sizes[sizes.index(size) + 1]}" in step["reply"]
+    assert "喜欢宽松一点" in step["suggestions"], step["reply"]
+
+
 def test_relaxed_results_name_the_constraint(client: TestClient, shop: str) -> None:
     reply = chat(client, shop, "500以内的羽绒服")
     assert reply["relaxed"] == [{"field": "price_max", "original": 500.0, "replacement": 800.0}]
