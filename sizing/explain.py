@@ -25,21 +25,29 @@ LENGTH_VERDICT_LABELS = {
     "en": {"tight": "too short", "snug": "a bit short", "good": "good", "loose": "long"},
     "zh": {"tight": "太短", "snug": "偏短", "good": "合适", "loose": "偏长"},
 }
-# The same verdicts inside a Chinese sentence ("腰围会太紧").
-_ZH_SENTENCE_WORDS = {"tight": "太紧", "snug": "偏紧", "loose": "偏松"}
+# The same verdicts inside a Chinese sentence ("腰围会太紧"), and in a card summary ("腰围太紧").
+_ZH_SENTENCE_WORDS = {"tight": "太紧", "snug": "偏紧", "good": "合适", "loose": "偏松"}
+# A girth verdict said to a shopper who asked for a slim or loose fit: verdicts are relative to the
+# preference, so "loose" means roomier than the fit they asked for, not a roomy garment as such.
+_RELATIVE_WORDS = {
+    "en": {"roomier": "roomier than you prefer", "snugger": "snugger than you prefer"},
+    "zh": {"roomier": "比你喜欢的更宽松", "snugger": "不够宽松"},
+}
 _EN_WHERE = {
     "chest": "at the chest",
     "waist": "at the waist",
     "hip": "at the hip",
     "shoulder": "across the shoulders",
     "neck": "at the neck",
-    "length": "in length",
+    "length": "overall",
     "sleeve": "in the sleeves",
     "inseam": "in the leg",
     "height": "for your height",
     "weight": "for your weight",
 }
 _ZH_FOR_BODY = {"height": "按你的身高", "weight": "按你的体重"}
+# The size against the shopper's weight (a body lighter than the size's range: the size is large for it).
+_ZH_BODY_WORDS = {"weight": {"tight": "太小", "snug": "偏小", "good": "合适", "loose": "偏大"}}
 _VERDICTS = ("tight", "snug", "good", "loose")
 # Worst first: too small hurts more than too big at the same distance from a good fit.
 _SEVERITY = {"tight": 3, "snug": 2, "loose": 1, "good": 0}
@@ -67,8 +75,17 @@ def verdict_label(fit: DimensionFit, lang: str) -> str:
     return _LABEL_WORDS["zh" if lang == "zh" else "en"][fit.dimension, fit.verdict]
 
 
+def _fmt_cm(value: float) -> str:
+    """65 -> "65", 65.5 -> "65.5" (a chart's half centimetres are kept, never rounded to even)."""
+    return f"{_as_written(value):g}"
+
+
+def _as_written(value: float) -> float:
+    return round(value, 1)
+
+
 def _fmt_range(low: float, high: float) -> str:
-    return f"{low:.0f}" if f"{low:.0f}" == f"{high:.0f}" else f"{low:.0f}-{high:.0f}"
+    return _fmt_cm(low) if _fmt_cm(low) == _fmt_cm(high) else f"{_fmt_cm(low)}-{_fmt_cm(high)}"
 
 
 _LABELS = {
@@ -121,17 +138,30 @@ def _worst(fits: Iterable[DimensionFit], skip: Collection[str] = ()) -> list[Dim
     return worst
 
 
-def _predicate(fits: Sequence[DimensionFit], lang: str, also: bool = False) -> str:
+def _word_key(fit: DimensionFit, preference: str) -> str:
+    """The verdict as worded for this shopper: a girth's loose (snug) reads "roomier (snugger) than you
+    prefer" when they asked for a slim or loose fit."""
+    if preference != "regular" and fit.dimension in GIRTHS:
+        if fit.verdict == "loose":
+            return "roomier"
+        if fit.verdict == "snug" and preference == "loose":
+            return "snugger"
+    return fit.verdict
+
+
+def _predicate(
+    fits: Sequence[DimensionFit], lang: str, also: bool = False, preference: str = "regular"
+) -> str:
     """en "tight at the waist and hip" (after "will be"); zh "腰围、臀围会太紧" (a whole clause)."""
     if len(fits) == 1:  # the usual case
         fit = fits[0]
         table = ("zh也会" if also else "zh会") if lang == "zh" else "en"
-        return _PREDICATES[table][fit.dimension, fit.verdict]
+        return _PREDICATES[table][fit.dimension, _word_key(fit, preference)]
     if lang == "zh":
         verb = "也会" if also else "会"
         clauses: dict[str, list[str]] = {}
         for fit in fits:
-            word = _zh_word(fit.dimension, fit.verdict)
+            word = _zh_word(fit.dimension, _word_key(fit, preference))
             if fit.dimension in _ZH_FOR_BODY:
                 clauses.setdefault(f"{_ZH_FOR_BODY[fit.dimension]}{verb}{word}", [])
             else:
@@ -141,7 +171,8 @@ def _predicate(fits: Sequence[DimensionFit], lang: str, also: bool = False) -> s
         )
     by_word: dict[str, tuple[list[str], list[str]]] = {}
     for fit in fits:
-        at, other = by_word.setdefault(verdict_label(fit, "en"), ([], []))
+        word = _LABEL_WORDS["en"][fit.dimension, _word_key(fit, preference)]
+        at, other = by_word.setdefault(word, ([], []))
         where = _en_where(fit.dimension)
         if where.startswith("at the "):
             at.append(where.removeprefix("at the "))
@@ -154,9 +185,11 @@ def _predicate(fits: Sequence[DimensionFit], lang: str, also: bool = False) -> s
 
 
 def _zh_word(dimension: str, verdict: str) -> str:
+    if dimension == "weight":
+        return _ZH_BODY_WORDS["weight"][verdict]
     if dimension in LENGTHS:
         return LENGTH_VERDICT_LABELS["zh"][verdict]
-    return _ZH_SENTENCE_WORDS[verdict]
+    return _RELATIVE_WORDS["zh"].get(verdict) or _ZH_SENTENCE_WORDS[verdict]
 
 
 def _en_where(dimension: str) -> str:
@@ -166,28 +199,32 @@ def _en_where(dimension: str) -> str:
 # Phrases per (dimension, verdict), built once: text is made for every product of a result page.
 _LABEL_WORDS = {
     lang: {
-        (dimension, verdict): (LENGTH_VERDICT_LABELS if dimension in LENGTHS else VERDICT_LABELS)[lang][
-            verdict
-        ]
-        for dimension in DIMENSION_LABELS
-        for verdict in _VERDICTS
+        **{
+            (dimension, verdict): (LENGTH_VERDICT_LABELS if dimension in LENGTHS else VERDICT_LABELS)[lang][
+                verdict
+            ]
+            for dimension in DIMENSION_LABELS
+            for verdict in _VERDICTS
+        },
+        **{(girth, key): word for girth in GIRTHS for key, word in _RELATIVE_WORDS[lang].items()},
     }
     for lang in ("en", "zh")
 }
+_WORD_KEYS = [*(key for key in _VERDICTS if key != "good"), *_RELATIVE_WORDS["en"]]
 # One dimension's predicate: en "tight at the chest", zh "胸围会太紧" / "胸围也会太紧".
 _PREDICATES = {
     "en": {
         (d, v): f"{_LABEL_WORDS['en'][d, v]} {_en_where(d)}"
         for d in DIMENSION_LABELS
-        for v in _VERDICTS
-        if v != "good"
+        for v in _WORD_KEYS
+        if (d, v) in _LABEL_WORDS["en"]
     },
     **{
         f"zh{verb}": {
             (d, v): f"{_ZH_FOR_BODY.get(d, DIMENSION_LABELS[d][1])}{verb}{_zh_word(d, v)}"
             for d in DIMENSION_LABELS
-            for v in _VERDICTS
-            if v != "good"
+            for v in _WORD_KEYS
+            if (d, v) in _LABEL_WORDS["zh"]
         }
         for verb in ("会", "也会")
     },
@@ -201,8 +238,9 @@ _SUMMARY_PARTS = {
         for d in DIMENSION_LABELS
         for v in _VERDICTS
     },
+    # "肩宽太紧", "按你的身高偏短", "按你的体重偏大" (the terse list labels 紧/宽松 read clipped here).
     "zh": {
-        (d, v): f"{'按' if d in _ZH_FOR_BODY else ''}{DIMENSION_LABELS[d][1]}{_LABEL_WORDS['zh'][d, v]}"
+        (d, v): f"{'按' if d in _ZH_FOR_BODY else ''}{DIMENSION_LABELS[d][1]}{_zh_word(d, v)}"
         for d in DIMENSION_LABELS
         for v in _VERDICTS
     },
@@ -240,32 +278,13 @@ def beyond_range(match: SizeMatch) -> tuple[str, list[DimensionFit]] | None:
 
 
 def _feel(match: SizeMatch) -> str:
-    """'as_wanted', 'tighter' or 'looser' than the shopper's preferred fit, in the key dimension.
-
-    Garment charts: the garment's ease against the ease the chart's fit calls for, moved by the preference
-    the way matching moves it. Body charts: the preference-shifted body against the size's range."""
+    """'as_wanted', 'tighter' or 'looser' than the shopper's preferred fit, in the key dimension: its verdict,
+    which matching reads on the body moved by the preference and the learned adjustment, as the
+    probabilities do."""
     key = match.key
-    if key is None:
+    if key is None or key.verdict == "good":
         return "as_wanted"
-    shift = 0.0
-    if key.dimension in GIRTHS:
-        shift = PREFERENCE_SHIFT.get(match.fit_preference, 0.0) * (0.5 if key.dimension == "waist" else 1.0)
-    scale = 1.0 if key.dimension in GIRTHS or key.dimension in ("weight", "length") else 0.5
-    if key.ease_cm is not None and key.target_ease_cm is not None:
-        slack = key.ease_cm - key.target_ease_cm - shift
-    else:
-        value = key.body_cm + shift
-        if value > key.chart_high:
-            slack = -(value - key.chart_high) - 1.0
-        elif value < key.chart_low:
-            slack = (key.chart_low - value) + 1.0
-        else:
-            slack = 0.0
-    if slack <= -2.0 * scale:
-        return "tighter"
-    if slack >= 4.0 * scale:
-        return "looser"
-    return "as_wanted"
+    return "looser" if key.verdict == "loose" else "tighter"
 
 
 _FEEL_WORDS = {
@@ -296,18 +315,22 @@ def _recommended_phrase(match: SizeMatch, lang: str) -> str:
     return f"{match.size} {zh}" if lang == "zh" else f"{match.size} {en}"
 
 
-def _neighbour_phrase(size: str, larger: bool, fits: tuple[DimensionFit, ...] | None, lang: str) -> str:
-    """A neighbour described by its own verdicts; without them (result pages) only where it sits."""
+def _neighbour_phrase(
+    size: str, larger: bool, fits: tuple[DimensionFit, ...] | None, match: SizeMatch, lang: str
+) -> str:
+    """A neighbour described by its own verdicts, leaving out misfits the recommended size shares (they do
+    not tell the two apart); without verdicts (result pages) only where it sits."""
     if fits is None:
         if lang == "zh":
             return f"{size} 大一码" if larger else f"{size} 小一码"
         return f"{size} is one size {'up' if larger else 'down'}"
-    worst = _worst(fits)
+    recommended = {(f.dimension, f.verdict) for f in match.dimensions}
+    worst = _worst(fits, skip=[f.dimension for f in fits if (f.dimension, f.verdict) in recommended])
     if worst:
         return (
-            f"{size} {_predicate(worst, 'zh')}"
+            f"{size} {_predicate(worst, 'zh', preference=match.fit_preference)}"
             if lang == "zh"
-            else (f"{size} would be {_predicate(worst, 'en')}")
+            else (f"{size} would be {_predicate(worst, 'en', preference=match.fit_preference)}")
         )
     if lang == "zh":
         return f"{size} 也合适，{'更宽松' if larger else '更贴身'}一些"
@@ -338,7 +361,7 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
         size = match.chart.sizes[index]
         recommended = recommended or _recommended_phrase(match, lang)
         fits = next((fits for i, fits in match.neighbours if i == index), None) if match.neighbours else None
-        other = _neighbour_phrase(size, larger, fits, lang)
+        other = _neighbour_phrase(size, larger, fits, match, lang)
         options.append(
             AlternativeOut(
                 size=size,
@@ -415,12 +438,12 @@ def _nearest_size(match: SizeMatch, key: DimensionFit) -> tuple[int, float, floa
     about the size recommended."""
     value = round(key.body_cm)
     best, low, high = match.index, key.chart_low, key.chart_high
-    if round(low) <= value <= round(high):
+    if _as_written(low) <= value <= _as_written(high):
         return best, low, high, True
     # Ranges and value as the sentence writes them: what it says must hold for the shopper reading it.
     # Rounding moves a distance by at most 1 cm at each end, so only sizes within 2 cm (in true cm) of the
     # nearest can be nearest as written.
-    gap = max(round(low) - value, value - round(high))
+    gap = max(_as_written(low) - value, value - _as_written(high))
     k = match.chart.dimensions.index(key.dimension)
     lows, highs = match.chart.low[k].tolist(), match.chart.high[k].tolist()
     body = key.body_cm
@@ -432,7 +455,7 @@ def _nearest_size(match: SizeMatch, key: DimensionFit) -> tuple[int, float, floa
     for index, true_gap in enumerate(true_gaps):
         if true_gap <= within:
             other_low, other_high = lows[index], highs[index]
-            other_gap = max(round(other_low) - value, value - round(other_high), 0)
+            other_gap = max(_as_written(other_low) - value, value - _as_written(other_high), 0)
             if other_gap < gap:
                 best, low, high, gap = index, other_low, other_high, other_gap
     return best, low, high, gap == 0
@@ -583,6 +606,7 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
     The percentage is the probability that the size is the best of the sizes offered, never a promise
     that it fits: when even the largest (smallest) size is tight (loose) the text says so first."""
     zh = lang == "zh"
+    preference = match.fit_preference
     size, percent = match.size, round(match.confidence * 100)
     key = match.key
     edge = beyond_range(match)
@@ -599,9 +623,10 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
         mentioned.update(f.dimension for f in fits)
         if zh:
             extreme = "最大" if which == "largest" else "最小"
-            parts.append(f"即使是{extreme}的 {size}，{_predicate(fits, 'zh', also=True)}。")
+            parts.append(f"即使是{extreme}的 {size}，{_predicate(fits, 'zh', True, preference)}。")
         else:
-            parts.append(f"Even the {which} size, {size}, will be {_predicate(fits, 'en')}.")
+            predicate = _predicate(fits, "en", preference=preference)
+            parts.append(f"Even the {which} size, {size}, will be {predicate}.")
     key_stated = False
     if key is not None:
         if match.chart.kind == "garment":
@@ -621,21 +646,17 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
     else:
         worst = others if key_stated else _worst(match.dimensions)
     if worst:
+        predicate = _predicate(worst, lang, preference=preference)
         if not key_stated:
-            parts.append(
-                f"{size} {_predicate(worst, 'zh')}。" if zh else f"{size} will be {_predicate(worst, 'en')}."
-            )
+            parts.append(f"{size} {predicate}。" if zh else f"{size} will be {predicate}.")
         elif key is not None and key.verdict == "good":
             label = dimension_label(key.dimension, lang)
-            parts.append(
-                f"{label}合适，但{_predicate(worst, 'zh')}。"
-                if zh
-                else f"The {label} fits well, but it will be {_predicate(worst, 'en')}."
-            )
+            if zh:
+                parts.append(f"{label}合适，但{predicate}。")
+            else:
+                parts.append(f"The {label} fits well, but it will be {predicate}.")
         else:
-            parts.append(
-                f"另外，{_predicate(worst, 'zh')}。" if zh else f"It will also be {_predicate(worst, 'en')}."
-            )
+            parts.append(f"另外，{predicate}。" if zh else f"It will also be {predicate}.")
     if estimated_from_basics and key is not None and not key.measured:
         parts.append(
             "身体尺寸由身高体重估算。"

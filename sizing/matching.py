@@ -10,9 +10,20 @@ so correlated girths are not counted twice):
 
     log p(size) = sum_k w_k log p_k(size) + const.
 
-Because a Gaussian location family has a monotone likelihood ratio, p_k(bigger)/p_k(smaller) grows
-with the body value in every dimension, and so does the pooled ratio: a larger body never gets a
-smaller argmax size, and a size flips only where two sizes' probabilities cross.
+Fit is asymmetric: a garment tight at the waist cannot be worn, one a little loose at the hip can. The
+primary girth (the most weighted one the chart gives: chest for tops and dresses, waist for bottoms)
+keeps the size's own interval, so a chart's main dimension is read exactly as written. Every other
+girth also accepts bodies up to one size step below the size's range (the size is at most one step
+loose there): a secondary girth rules out sizes that would be tight, or more than a size too big, but
+does not pull the choice down from the size the primary girth holds. (Men's bottoms charts put the hip
+17 cm above the waist while men's bodies differ by ~12 cm; with symmetric intervals the hip voted a
+size down and a third of men's bottoms were picked tight at the waist.)
+
+Each size's interval [lower, upper] has both ends non-decreasing in the size, so d/dm log p_k(size) =
+E[Z | Z in the size's interval shifted by m] grows with the size (a truncated Gaussian's mean grows with
+both ends): p_k(bigger)/p_k(smaller) grows with the body value in every dimension, and so does the
+pooled ratio. A larger body never gets a smaller argmax size, and a size flips only where two sizes'
+probabilities cross.
 """
 
 from __future__ import annotations
@@ -69,14 +80,23 @@ EASE_CM: dict[str, dict[str, float]] = {
     "neck": {"slim": 1.5, "regular": 2.0, "loose": 3.0},
     "sleeve": {"slim": 0.0, "regular": 1.0, "loose": 2.0},
 }
+# Women's garments are cut closer at the shoulder (the seam sits near the acromion). The demo's women's
+# garment charts (data/demo/size_charts.csv, regular fit; shoulder XS..2XL 36..41 cm) are 0.4, 1.1, 1.8,
+# 2.4, 3.1, 3.7 cm (mean 2.1) above ANSUR II women's biacromial breadth at each size's bust (a linear fit
+# of biacromial on chest, 35.6-37.3 cm); the men's charts (42..49.5 cm) are 2.6-6.9 cm (mean 4.8) above
+# men's (39.4-42.6 cm), which the table above matches. With the men's 5 cm, 55 of 58 women's garment
+# charts read "shoulder tight" for a 165/55 woman. Women: the men's ease minus 3 cm.
+FEMALE_SHOULDER_EASE_CM = {"slim": 1.0, "regular": 2.0, "loose": 4.0}
 OUTERWEAR_EXTRA_EASE = {"chest": 6.0, "waist": 6.0, "hip": 4.0, "shoulder": 1.0, "sleeve": 2.0}
 # Body-chart shoulder widths are surface measures, a little wider than the biacromial breadth.
 BODY_CHART_SHOULDER_OFFSET = 2.0
 # How far a shopper's fit preference moves the compared girth (cm).
 PREFERENCE_SHIFT = {"slim": -2.0, "regular": 0.0, "loose": 3.0}
 PREFERENCES = tuple(PREFERENCE_SHIFT)
+# A secondary girth accepts a body up to this many size steps below the size's range (see the docstring).
+SECONDARY_GIRTH_LOOSE_STEPS = 1.0
 # Columns of _Plan.row_table (then one static-shift column per preference).
-_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_GIRTH, _ROW_WEIGHT, _ROW_STATIC = range(6)
+_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_GIRTH, _ROW_WEIGHT, _ROW_LOOSE, _ROW_STATIC = range(7)
 # Ideal garment length as a share of height (tops, outerwear) by sex.
 LENGTH_RATIO = {
     ("top", "male"): 0.40,
@@ -184,11 +204,14 @@ def _log_interval_mass(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return np.fmax(mass, -1e4)
 
 
-def ease_for(dimension: str, chart: ParsedChart, group: str) -> float:
+def ease_for(dimension: str, chart: ParsedChart, group: str, sex: str | None = None) -> float:
     """Garment-minus-body ease the chart's fit and stretch call for (0 on body charts)."""
     if chart.kind != "garment":
         return BODY_CHART_SHOULDER_OFFSET if dimension == "shoulder" else 0.0
-    table = EASE_CM.get(dimension)
+    if dimension == "shoulder" and sex == "female":
+        table: dict[str, float] | None = FEMALE_SHOULDER_EASE_CM
+    else:
+        table = EASE_CM.get(dimension)
     if table is None:
         return 0.0
     ease = table[chart.fit]
@@ -223,6 +246,11 @@ class _Plan:
     # as python lists: verdicts are computed for a handful of dimensions per product, where numpy's
     # per-call overhead costs more than the arithmetic.
     ease: list[float]
+    # Per dimension, how much of the preference shift and of a fit adjustment's offset moves the body
+    # compared with the chart (girths; the waist takes half the preference): verdicts are read on the same
+    # shifted body as the probabilities.
+    preference_share: list[float]
+    offset_share: list[float]
     verdict_scale: list[float]
     low: list[list[float]]
     high: list[list[float]]
@@ -248,7 +276,7 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
                 continue
             source[k], scale[k], sd_override[k] = _HEIGHT, ratio, LENGTH_SD
         weights[k] = group_weights.get(dimension, 0.0)
-        ease[k] = ease_for(dimension, chart, group)
+        ease[k] = ease_for(dimension, chart, group, sex)
         if dimension in GIRTHS:
             girth[k] = 1.0
             waist_factor[k] = 0.5 if dimension == "waist" else 1.0
@@ -263,6 +291,12 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
     inf = np.full((int(active.sum()), 1), np.inf)
     centers = chart.center
     steps = np.median(np.diff(centers, axis=1), axis=1) if centers.shape[1] > 1 else np.ones(n)
+    # The primary girth (most weight; chart order on a tie) keeps its intervals; the others may be loose.
+    girth_weights = np.where(girth > 0, weights, 0.0)
+    loose = np.zeros(n)
+    if girth_weights.max() > 0:
+        loose = np.where(girth_weights > 0, SECONDARY_GIRTH_LOOSE_STEPS * np.maximum(steps, 0.0), 0.0)
+        loose[int(girth_weights.argmax())] = 0.0
     plan = _Plan(
         names=chart.dimensions,
         source=source.tolist(),
@@ -277,11 +311,14 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
                 sd_override,
                 girth,
                 weights,
+                loose,
                 *(ease + girth * waist_factor * PREFERENCE_SHIFT[p] for p in PREFERENCES),
             ]
         )[active],
         padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
         ease=ease.tolist(),
+        preference_share=(girth * waist_factor).tolist(),
+        offset_share=girth.tolist(),
         verdict_scale=[1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions],
         low=chart.low.tolist(),
         high=chart.high.tolist(),
@@ -310,13 +347,21 @@ def _verdict(value: float, low: float, high: float, ease: float, scale: float, g
 
 
 def _dimension_fits(
-    plans: Sequence[_Plan], indices: Sequence[int], body: BodyVector
+    plans: Sequence[_Plan],
+    indices: Sequence[int],
+    offsets: Sequence[float],
+    body: BodyVector,
+    preference: str,
 ) -> list[tuple[DimensionFit, ...]]:
-    """Per-dimension fits of size ``indices[i]`` of each plan's chart."""
+    """Per-dimension fits of size ``indices[i]`` of each plan's chart. Verdicts compare the body as the
+    probabilities do (moved by the preference and the item's fit-adjustment offset); the body value and
+    ease shown are the shopper's own."""
     means, measured = body.mean.tolist(), body.measured.tolist()
+    shift = PREFERENCE_SHIFT[preference]
     result = []
-    for plan, size in zip(plans, indices, strict=True):
+    for plan, size, offset in zip(plans, indices, offsets, strict=True):
         garment = plan.garment
+        preference_share, offset_share = plan.preference_share, plan.offset_share
         fits = []
         for k, name in enumerate(plan.names):
             scale = plan.scale[k]
@@ -334,7 +379,14 @@ def _dimension_fits(
                     round(center, 1) if garment else None,
                     round(center - value, 1) if garment else None,
                     round(ease, 1) if garment else None,
-                    _verdict(value, low, high, ease, plan.verdict_scale[k], garment),
+                    _verdict(
+                        value + preference_share[k] * shift + offset_share[k] * offset,
+                        low,
+                        high,
+                        ease,
+                        plan.verdict_scale[k],
+                        garment,
+                    ),
                     measured[plan.source[k]] if scale == 1.0 else False,
                     plan.rounded_weights[k],
                 )
@@ -399,7 +451,8 @@ def _probabilities(
                 padded[row : row + count, : plan.padded.shape[1]] = plan.padded
                 row += count
         z = (padded - compared[:, None]) / sd[:, None]
-        weighted = _log_interval_mass(z[:, :-1], z[:, 1:]) * rows[:, _ROW_WEIGHT, None]
+        lower = z[:, :-1] - (rows[:, _ROW_LOOSE] / sd)[:, None]
+        weighted = _log_interval_mass(lower, z[:, 1:]) * rows[:, _ROW_WEIGHT, None]
         with_rows = [item for item, count in enumerate(counts) if count]
         starts = list(accumulate([counts[item] for item in with_rows[:-1]], initial=0))
         sums = np.add.reduceat(weighted, starts, axis=0)
@@ -423,14 +476,16 @@ def match_many(
     plans = [_plan(chart, group, body.sex) for chart, group, _ in requests]
     widths = np.array([len(chart.sizes) for chart, _, _ in requests])
     n_items, widest = len(requests), int(widths.max())
-    probabilities = _probabilities(requests, plans, widths, body, fit_preference)
+    preference = fit_preference if fit_preference in PREFERENCE_SHIFT else "regular"
+    probabilities = _probabilities(requests, plans, widths, body, preference)
     best = probabilities.argmax(axis=1)
-    unadjusted = _unadjusted_indices(requests, plans, widths, body, fit_preference)
+    unadjusted = _unadjusted_indices(requests, plans, widths, body, preference)
     # Close call: the best size is not clearly ahead (sizes a chart does not have are 0 here).
     top_two = np.sort(probabilities, axis=1)[:, -2:] if widest > 1 else np.zeros((n_items, 2))
     close = ((top_two[:, 1] < 0.6) | (top_two[:, 0] >= 0.3)) & (widths > 1)
     best_list, widths_list = best.tolist(), widths.tolist()
     fitted_plans, fitted_indices = list(plans), list(best_list)
+    fitted_offsets = [adjustment.offset_cm for _, _, adjustment in requests]
     beside: list[list[int]] = [[] for _ in plans]
     if neighbours:
         for item, (plan, index) in enumerate(zip(plans, best_list, strict=True)):
@@ -439,7 +494,8 @@ def match_many(
                     beside[item].append(len(fitted_plans))
                     fitted_plans.append(plan)
                     fitted_indices.append(other)
-    fits = _dimension_fits(fitted_plans, fitted_indices, body)
+                    fitted_offsets.append(fitted_offsets[item])
+    fits = _dimension_fits(fitted_plans, fitted_indices, fitted_offsets, body, preference)
     rounded = probabilities.round(4).tolist()
     body_sd, measured = body.sd.tolist(), body.measured.tolist()
     return [
@@ -454,7 +510,7 @@ def match_many(
             key=max(fits[item], key=_fit_weight, default=None),
             rounded=rounded[item][: widths_list[item]],
             neighbours=tuple([(fitted_indices[f], fits[f]) for f in beside[item]]) if neighbours else (),
-            fit_preference=fit_preference if fit_preference in PREFERENCE_SHIFT else "regular",
+            fit_preference=preference,
             unadjusted_index=unadjusted.get(item),
         )
         for item, ((chart, _, adjustment), plan, index, is_close) in enumerate(

@@ -1,0 +1,148 @@
+"""Fit rules behind the size choice and its verdicts: each second-audit finding as a regression test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sizing.body_model import BodyModel
+from sizing.charts import parse_chart
+from sizing.explain import alternatives, explanation
+from sizing.matching import EASE_CM, FEMALE_SHOULDER_EASE_CM, BodyVector, ease_for, match, match_many
+from sizing.protocols import FitAdjustment
+from tests.sizing.conftest import BODY_TOP_ROWS
+
+# Men's waist-inch trousers as the demo builds them: body waist = inches x 2.54 +- 2.54, hip = waist + 17
+# (men's bodies: hip ~ waist + 12, so the chart's hip sits a size below the waist).
+MEN_TROUSER_ROWS: list[dict[str, Any]] = [
+    {
+        "size": str(inches),
+        "measurements": {
+            "waist": [inches * 2.54 - 2.54, inches * 2.54 + 2.54],
+            "hip": [inches * 2.54 + 14.46, inches * 2.54 + 19.54],
+        },
+    }
+    for inches in (28, 30, 32, 34, 36, 38, 40)
+]
+MEN_TROUSERS = parse_chart("men-trousers", MEN_TROUSER_ROWS, kind="body", category="trousers")
+BODY_TOPS = parse_chart("men-tee", BODY_TOP_ROWS, kind="body", category="tshirt")
+# Women's regular garment tops as the demo builds them: shoulder XS..XL 36..40 cm.
+WOMEN_TOPS = parse_chart(
+    "women-tops",
+    [
+        {"size": s, "measurements": {"chest": bust + 8.0, "shoulder": 36.0 + i}}
+        for i, (s, bust) in enumerate((("XS", 80.0), ("S", 84.5), ("M", 89.5), ("L", 95.0), ("XL", 101.0)))
+    ],
+    kind="garment",
+    fit="regular",
+    category="top",
+)
+# Women's regular garment dresses (bust, waist, hip), 4 cm steps.
+DRESSES = parse_chart(
+    "dresses",
+    [
+        {"size": s, "measurements": {"bust": b + 8.0, "waist": b - 14.0, "hip": b + 13.0}}
+        for s, b in (("XS", 78.0), ("S", 82.0), ("M", 86.0), ("L", 90.0), ("XL", 94.0))
+    ],
+    kind="garment",
+    fit="regular",
+    category="dress",
+)
+
+
+def vector(model: BodyModel, sex: str, height: float, weight: float, **measured: float) -> BodyVector:
+    estimate = model.estimate(sex, height, weight, 30, measured=measured or None)
+    return BodyVector.from_estimate(estimate, height, weight)
+
+
+# ----- P1a: a size tight at the waist is not picked over one that fits at waist and hip -----
+
+
+def test_the_hip_does_not_pull_men_into_a_size_tight_at_the_waist(body_model: BodyModel) -> None:
+    # Audit (MYN-28138): waist 84 cm in M's range, hip 94 cm in S's: "S will be tight at the waist".
+    body = vector(body_model, "male", 175, 70, waist=84.0, hip=94.0)
+    result = match_many([(MEN_TROUSERS, "bottom", FitAdjustment())], body, neighbours=True)[0]
+    assert result.size == "32"  # waist 78.7-83.8 is 32, 83.8-88.9 is 34: 84 is on the edge
+    verdicts = {fit.dimension: fit.verdict for fit in result.dimensions}
+    assert verdicts["waist"] != "tight", verdicts
+    assert abs(result.probabilities.sum() - 1.0) < 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    height=st.floats(160, 195),
+    weight=st.floats(55, 115),
+    preference=st.sampled_from(["slim", "regular", "loose"]),
+)
+def test_never_tight_at_the_waist_when_the_next_size_fits_waist_and_hip(
+    body_model: BodyModel, height: float, weight: float, preference: str
+) -> None:
+    body = vector(body_model, "male", height, weight)
+    result = match_many([(MEN_TROUSERS, "bottom", FitAdjustment())], body, preference, neighbours=True)[0]
+    if next(f.verdict for f in result.dimensions if f.dimension == "waist") == "tight":
+        larger = dict(result.neighbours).get(result.index + 1, ())
+        assert not larger or any(f.verdict != "good" for f in larger)
+
+
+def test_a_waist_in_a_size_with_the_hip_a_size_below_gets_the_waist_size(body_model: BodyModel) -> None:
+    # The waist (primary) is read exactly; a hip one size smaller does not pull the size down...
+    body = vector(body_model, "male", 175, 72, waist=86.0, hip=97.5)
+    assert match(MEN_TROUSERS, body, "bottom").size == "34"
+    # ...but a hip too big for the waist's size still pulls it up (tight is never waved through).
+    wide_hip = vector(body_model, "male", 175, 80, waist=88.0, hip=108.0)
+    assert match(MEN_TROUSERS, wide_hip, "bottom").size == "36"
+
+
+# ----- P1b: women's shoulder ease -----
+
+
+def test_women_are_not_told_every_garment_is_tight_at_the_shoulder(body_model: BodyModel) -> None:
+    assert ease_for("shoulder", WOMEN_TOPS, "top", "female") == FEMALE_SHOULDER_EASE_CM["regular"] == 2.0
+    assert ease_for("shoulder", WOMEN_TOPS, "top", "male") == EASE_CM["shoulder"]["regular"] == 5.0
+    for height, weight in ((160, 50), (165, 55), (170, 62)):
+        result = match(WOMEN_TOPS, vector(body_model, "female", height, weight), "top")
+        shoulder = next(fit for fit in result.dimensions if fit.dimension == "shoulder")
+        assert shoulder.verdict != "tight", (height, weight, result.size, shoulder)
+        chest = next(fit for fit in result.dimensions if fit.dimension == "chest")
+        # Not oversized to make room for the shoulder.
+        assert chest.verdict != "loose", (height, weight, result.size, chest)
+
+
+# ----- P1c: verdicts on the body the learned adjustment moved -----
+
+
+def test_a_runs_small_product_reads_as_a_good_fit_in_the_size_it_moved_to(body_model: BodyModel) -> None:
+    # Audit (MYN-1537): "so we recommend L rather than M. L will be loose at the chest and waist".
+    body = vector(body_model, "male", 175, 70, chest=89.0)  # 3 cm below L: "loose" before
+    runs_small = FitAdjustment(offset_cm=4.0, strong=True, evidence_count=41)
+    result = match_many([(BODY_TOPS, "top", runs_small)], body, neighbours=True)[0]
+    assert (result.size, result.unadjusted_index) == ("L", BODY_TOPS.sizes.index("M"))
+    assert all(fit.verdict == "good" for fit in result.dimensions)
+    text, summary = explanation(result, "en", estimated_from_basics=False)
+    assert "so we recommend L rather than M." in text and "loose" not in text
+    assert summary == "L · good fit"
+    for option in alternatives(result, "en"):
+        assert not option.tradeoff.startswith("L is a little loose")
+        if option.size == "M":
+            assert "M also fits" not in option.tradeoff  # M is the size that runs small
+
+
+# ----- P1d: a loose preference -----
+
+
+def test_loose_is_not_a_drawback_to_someone_who_wants_loose(body_model: BodyModel) -> None:
+    # Audit (MYN-32576): "S gives the loose fit you prefer; M would be loose at the chest, waist and hip".
+    body = vector(body_model, "female", 165, 54)
+    result = match_many([(DRESSES, "dress", FitAdjustment())], body, "loose", neighbours=True)[0]
+    regular = match(DRESSES, body, "dress")
+    assert result.index >= regular.index
+    assert alternatives(result, "en")
+    for lang in ("en", "zh"):
+        for option in alternatives(result, lang):
+            assert "would be loose" not in option.tradeoff and "会偏松" not in option.tradeoff
+    larger = dict(result.neighbours).get(result.index + 1)
+    if larger and any(f.verdict == "loose" for f in larger):
+        tradeoffs = [o.tradeoff for o in alternatives(result, "en") if o.direction == "larger"]
+        assert all("roomier than you prefer" in t for t in tradeoffs)
