@@ -54,6 +54,17 @@ _SEVERITY = {"tight": 3, "snug": 2, "loose": 1, "good": 0}
 # Dimensions a body can be "beyond the chart" in: girths and breadths (not lengths, not weight).
 _BEYOND = frozenset({*GIRTHS, "shoulder", "neck"})
 _PREFERENCE_WORDS = {"slim": ("slim", "修身"), "loose": ("loose", "宽松")}
+# Dimensions the garment group does not weigh (weight 0) are listed with their verdicts but do not choose
+# the size; the text still names the notable ones: a girth or breadth that is tight or loose, and a length
+# off by more than these (cm; too short hurts sooner than long, which can be hemmed). Categories cut
+# short on purpose are not nagged about their length.
+LENGTH_MISFIT_CM = {"short": 5.0, "long": 10.0}
+CROPPED_CATEGORIES = frozenset({"capris", "shorts"})
+_YOUR_LENGTH = {
+    "inseam": ("your leg", "你的腿"),
+    "sleeve": ("your arm", "你的手臂"),
+    "length": ("the length that suits your height", "适合你身高的衣长"),
+}
 
 
 def dimension_label(dimension: str, lang: str) -> str:
@@ -250,6 +261,67 @@ _SUMMARY_PARTS = {
 def _size_words(size: str) -> str:
     """zh "推荐 M 码" but "推荐 165/88A" (a 号型 is not followed by 码)."""
     return size if "/" in size or "码" in size else f"{size} 码"
+
+
+# ----- dimensions that did not choose the size -----
+
+
+def length_misfit_cm(fit: DimensionFit) -> float:
+    """Garment minus what suits the body (cm; negative: too short/small): the garment's slack against the
+    ease it is cut with, or on a body chart how far the body lies outside the size's range."""
+    if fit.ease_cm is not None and fit.target_ease_cm is not None:
+        return fit.ease_cm - fit.target_ease_cm
+    if fit.body_cm > fit.chart_high:
+        return fit.chart_high - fit.body_cm
+    if fit.body_cm < fit.chart_low:
+        return fit.chart_low - fit.body_cm
+    return 0.0
+
+
+def unweighted_notes(match: SizeMatch) -> tuple[list[DimensionFit], list[tuple[DimensionFit, float]]]:
+    """(tight or loose girths and breadths, (length, misfit cm) beyond LENGTH_MISFIT_CM) among the
+    dimensions that did not choose the size."""
+    girths: list[DimensionFit] = []
+    lengths: list[tuple[DimensionFit, float]] = []
+    cropped = match.chart.category in CROPPED_CATEGORIES
+    for fit in match.dimensions:
+        if fit.weight > 0:
+            continue
+        if fit.dimension in _BEYOND and fit.verdict in ("tight", "loose"):
+            girths.append(fit)
+        elif fit.dimension in LENGTHS and not cropped:
+            misfit = length_misfit_cm(fit)
+            if misfit <= -LENGTH_MISFIT_CM["short"] or misfit >= LENGTH_MISFIT_CM["long"]:
+                lengths.append((fit, misfit))
+    return girths, lengths
+
+
+def _unweighted_sentences(
+    size: str, girths: list[DimensionFit], lengths: list[tuple[DimensionFit, float]], lang: str
+) -> list[str]:
+    sentences = []
+    if girths:
+        predicate = _predicate(girths, lang)
+        sentences.append(
+            f"未用于选码：{predicate}。"
+            if lang == "zh"
+            else f"Not used to choose the size: {size} will be {predicate}."
+        )
+    for fit, misfit in lengths:
+        amount = round(abs(misfit))
+        en_yours, zh_yours = _YOUR_LENGTH.get(fit.dimension, ("your height", "你的身高"))
+        if lang == "zh":
+            label = dimension_label(fit.dimension, "zh")
+            sentences.append(
+                f"{label}比{zh_yours}{'短' if misfit < 0 else '长'}约 {amount} 厘米（未用于选码）。"
+            )
+        else:
+            label = dimension_label(fit.dimension, "en")
+            sentences.append(
+                f"The {label} is about {amount} cm {'shorter' if misfit < 0 else 'longer'} than {en_yours} "
+                "(not used to choose the size)."
+            )
+    return sentences
 
 
 # ----- beyond the chart -----
@@ -586,15 +658,16 @@ def _summary_words(
             if fit.dimension in _ZH_FOR_BODY:
                 body_wide.append(parts[fit.dimension, fit.verdict])
             else:
-                by_word.setdefault(verdict_label(fit, lang), []).append(dimension_label(fit.dimension, lang))
+                word = _zh_word(fit.dimension, fit.verdict) if lang == "zh" else verdict_label(fit, "en")
+                by_word.setdefault(word, []).append(dimension_label(fit.dimension, lang))
         if lang == "zh":
             words = [f"{'、'.join(labels)}{word}" for word, labels in by_word.items()]
             return "，".join([parts[key.dimension, key.verdict], *words, *body_wide])
         words = [f"{_and(labels)} {word}" for word, labels in by_word.items()]
         return ", ".join([parts[key.dimension, key.verdict], *words, *body_wide])
     if lang == "zh":
-        word = verdict_label(key, "zh")
-        return word if key.dimension not in LENGTHS else f"{dimension_label(key.dimension, 'zh')}{word}"
+        # "合适", "腰围偏紧" (a bare "偏紧" does not say where).
+        return "合适" if key.verdict == "good" else _SUMMARY_PARTS["zh"][key.dimension, key.verdict]
     if key.dimension in LENGTHS:
         return f"{dimension_label(key.dimension, 'en')} {verdict_label(key, 'en')}"
     return f"{key.verdict} fit"
@@ -657,13 +730,18 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
                 parts.append(f"The {label} fits well, but it will be {predicate}.")
         else:
             parts.append(f"另外，{predicate}。" if zh else f"It will also be {predicate}.")
+    girths, lengths = unweighted_notes(match)
+    parts.extend(_unweighted_sentences(size, girths, lengths, lang))
     if estimated_from_basics and key is not None and not key.measured:
         parts.append(
             "身体尺寸由身高体重估算。"
             if zh
             else "Body measurements are estimated from your height and weight."
         )
-    words = _summary_words(match, edge, others, lang)
+    # The card names the notable dimensions that did not choose the size when the chosen ones are all
+    # fine, and a length far too short always.
+    short = [fit for fit, misfit in lengths if misfit < 0]
+    words = _summary_words(match, edge, [*others, *short] if others else [*girths, *short], lang)
     if zh:
         return "".join(parts), f"建议 {size} · {words}"
     return " ".join(parts), f"{size} · {words}"
