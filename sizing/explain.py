@@ -373,9 +373,17 @@ _FEEL_WORDS = {
 }
 
 
-def _recommended_phrase(match: SizeMatch, lang: str) -> str:
-    """The recommended size described against the shopper's own preference (tightness always named)."""
-    tight = [f for f in match.dimensions if f.weight > 0 and f.verdict == "tight"]
+def _recommended_phrase(match: SizeMatch, lang: str, other: tuple[DimensionFit, ...] | None = None) -> str:
+    """The recommended size described against the shopper's own preference (tightness always named, but
+    not where the ``other`` size is tight too, unless it is the key dimension: a shared misfit does not
+    tell the two apart)."""
+    shared = {f.dimension for f in other or () if f.verdict == "tight"}
+    key = match.key.dimension if match.key is not None else None
+    tight = [
+        f
+        for f in match.dimensions
+        if f.weight > 0 and f.verdict == "tight" and (f.dimension not in shared or f.dimension == key)
+    ]
     if tight:
         return (
             f"{match.size} {_predicate(tight, 'zh')}"
@@ -419,7 +427,6 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
             loose = loose or fit.verdict == "loose"
     options = []
     best = match.index
-    recommended: str | None = None
     for index in (best - 1, best + 1):
         larger = index > best
         if not 0 <= index < len(match.chart.sizes):
@@ -431,8 +438,8 @@ def alternatives(match: SizeMatch, lang: str) -> list[AlternativeOut]:
         if match.rounded[index] < ALTERNATIVE_MIN_PROBABILITY and not relieves:
             continue
         size = match.chart.sizes[index]
-        recommended = recommended or _recommended_phrase(match, lang)
         fits = next((fits for i, fits in match.neighbours if i == index), None) if match.neighbours else None
+        recommended = _recommended_phrase(match, lang, fits)
         other = _neighbour_phrase(size, larger, fits, match, lang)
         options.append(
             AlternativeOut(

@@ -201,11 +201,21 @@ def test_every_tradeoff_matches_the_verdicts_it_describes(
     body = vector(body_model, "female" if group == "dress" else "male", height, weight)
     result = match_many([(chart, group, FitAdjustment())], body, preference, neighbours=True)[0]
     neighbour_fits = dict(result.neighbours)
-    recommended_tight = any(f.weight > 0 and f.verdict == "tight" for f in result.dimensions)
     for option in alternatives(result, "en"):
         ours, theirs = option.tradeoff.split("; ")
-        assert ours.startswith(f"{result.size} will be ") == recommended_tight
         index = result.chart.sizes.index(option.size)
+        # Tightness is named unless the other size is tight there too (the key dimension always).
+        also_tight = {f.dimension for f in neighbour_fits[index] if f.verdict == "tight"}
+        recommended_tight = any(
+            f.weight > 0
+            and f.verdict == "tight"
+            and (
+                f.dimension not in also_tight
+                or (result.key is not None and f.dimension == result.key.dimension)
+            )
+            for f in result.dimensions
+        )
+        assert ours.startswith(f"{result.size} will be ") == recommended_tight
         # Misfits the recommended size shares do not tell the two apart and are not named.
         shared = {(f.dimension, f.verdict) for f in result.dimensions}
         weighted = [

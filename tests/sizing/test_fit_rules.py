@@ -259,3 +259,26 @@ def test_ranges_keep_their_half_centimetres_and_lengths_read_overall(body_model:
     )
     tall = match(jacket, vector(body_model, "male", 190, 80), "outerwear")
     assert "too short overall" in explanation(tall, "en", False)[0]
+
+
+def test_the_recommended_size_is_not_faulted_for_a_misfit_the_other_size_shares(
+    body_model: BodyModel,
+) -> None:
+    # Audit (MYN-30906): "S will be too short overall; L would be too short overall".
+    jackets = parse_chart(
+        "short-jackets",
+        [
+            {"size": s, "measurements": {"chest": c, "length": 56 + i}}
+            for i, (s, c) in enumerate((("S", 96), ("M", 102), ("L", 108)))
+        ],
+        kind="garment",
+        category="jacket",
+    )
+    result = match_many(
+        [(jackets, "outerwear", FitAdjustment())], vector(body_model, "female", 170, 58), neighbours=True
+    )[0]
+    length = next(f for f in result.dimensions if f.dimension == "length")
+    assert length.verdict == "tight" and length.weight > 0
+    assert alternatives(result, "en")
+    for option in alternatives(result, "en"):
+        assert "too short" not in option.tradeoff, option.tradeoff
