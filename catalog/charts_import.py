@@ -3,7 +3,8 @@
 Pure functions. Measurements are stored as ``[low, high]`` in cm (weight in kg); a single value ``104``
 becomes ``[104, 104]``. Inch columns (``chest_in``, ``胸围(inch)``), a ``unit`` column or field, and
 inch values (``34.5in``) are converted before the plausibility checks. Weight columns may be in kg,
-lb or 斤 (half a kilogram).
+lb or 斤 (half a kilogram). A value's own unit counts only where the header and the unit column/field
+say none: ``34in`` under ``胸围(cm)`` (or with unit cm) is an error, since either may be the mistake.
 
 A body chart whose size labels are GB/T 1335 号型 (``170/88A``) gets its height range (号 ± 2.5 cm)
 and chest (tops) or waist (bottoms: 型 ± 1 cm; tops ± 2 cm) ranges from the label when those columns
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog import taxonomy
-from catalog.columns import chart_field, measurement_column
+from catalog.columns import DIMENSION_NAMES_ZH, chart_field, measurement_column
 from catalog.tabular import Table
 from catalog.values import canonical_term, drop_shadowed, finite_float, make_issue, no_rows_issue, text
 from fitguide.errors import Issue
@@ -206,6 +207,24 @@ def parse_measurement(raw: Any, default_unit: str) -> tuple[float, float, str] |
         return None
     unit = units.pop() if units else default_unit
     return low, high, unit
+
+
+def written_unit(raw: Any) -> str | None:
+    """The unit a measurement cell spells out, as written (``'34 inch'`` -> ``'inch'``); None without one."""
+    value = text(raw) if isinstance(raw, str) else None
+    match = _VALUE.match(value.replace("″", '"').replace("”", '"')) if value else None
+    if match is None:
+        return None
+    return match.group(2) or match.group(4)
+
+
+def _span(low: float, high: float) -> str:
+    """'88-92', or a single value as one number ('0', not '0-0')."""
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+
+
+def _unit_name(unit: str) -> str:
+    return "斤" if unit == "jin" else unit
 
 
 def _convert(value: float, unit: str, dimension: str) -> float:
@@ -398,6 +417,34 @@ def _fill_from_haoxing(label: str, measurements: dict[str, list[float]], categor
         measurements["chest"] = [haoxing.girth_cm - 2.0, haoxing.girth_cm + 2.0]
 
 
+def _unit_conflict(row: int, column: str, raw: Any, declared: str, unit_column: str | None) -> Issue:
+    """A cell whose own unit contradicts the declared one: converting would guess which of the two is wrong.
+
+    ``unit_column`` is None when the header declares the unit, the unit column's header when that column
+    does, and '' for a unit given as a form/query field."""
+    written = written_unit(raw) or "?"
+    declared_name = _unit_name(declared)
+    if unit_column is None:
+        source, source_zh = (
+            f"the column '{column}' is in {declared_name}",
+            f"该列表头标明单位为 {declared_name}",
+        )
+    elif unit_column:
+        source = f"the '{unit_column}' column says {declared_name}"
+        source_zh = f"“{unit_column}”列写的是 {declared_name}"
+    else:
+        source, source_zh = f"the chart's unit is {declared_name}", f"尺码表单位为 {declared_name}"
+    return make_issue(
+        "unit_conflict",
+        row,
+        column,
+        raw,
+        f"Row {row}, column '{column}': the value '{text(raw)}' has the unit '{written}' but {source}; "
+        "nothing was converted. Write the number in one unit or fix the unit.",
+        f"第 {row} 行“{column}”列的值“{text(raw)}”单位是“{written}”，但{source_zh}；未做换算，请统一单位。",
+    )
+
+
 def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> ParsedCharts:
     """Group rows into charts by chart_id and validate each; ``defaults`` are form/query chart fields."""
     mapped = map_chart_columns(table.columns)
@@ -469,6 +516,10 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
                     "尺码名称超过 32 个字符。",
                 )
             )
+        # Who declared the chart unit: the unit column (its header), a form/query field (''), or nobody.
+        unit_column = (
+            column_of.get("unit", "unit") if "unit" in fields else "" if "unit" in default_values else None
+        )
         unit = fields.get("unit") or default_values.get("unit") or "cm"
         measurements: dict[str, list[float]] = {}
         for column, (dimension, column_unit) in mapped.measurements.items():
@@ -476,6 +527,9 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
             if raw is None:
                 continue
             default_unit = column_unit or ("kg" if dimension == "weight" else unit)
+            # The unit the merchant declared for this cell (header, else unit column/field); kg for a
+            # weight column without one is only a default, like cm for a chart without a unit.
+            declared = column_unit or (unit if dimension != "weight" and unit_column is not None else None)
             parsed = parse_measurement(raw, default_unit)
             if parsed is None:
                 row_issues.append(
@@ -490,6 +544,11 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
                 )
                 continue
             low, high, value_unit = parsed
+            if declared is not None and value_unit != declared:
+                row_issues.append(
+                    _unit_conflict(row.number, column, raw, declared, None if column_unit else unit_column)
+                )
+                continue
             low, high = _convert(low, value_unit, dimension), _convert(high, value_unit, dimension)
             if low > high:
                 row_issues.append(
@@ -512,9 +571,9 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
                         row.number,
                         column,
                         raw,
-                        f"{dimension} {low:g}-{high:g} {unit_name} is not a plausible human measurement "
+                        f"{dimension} {_span(low, high)} {unit_name} is not a plausible human measurement "
                         f"(expected {lo_ok:g}-{hi_ok:g} {unit_name}); check the unit.",
-                        f"{dimension} {low:g}-{high:g} {unit_name} 不是合理的人体尺寸"
+                        f"{DIMENSION_NAMES_ZH[dimension]} {_span(low, high)} {unit_name} 不是合理的人体尺寸"
                         f"（应在 {lo_ok:g}-{hi_ok:g} {unit_name} 之间），请检查单位。",
                     )
                 )
@@ -610,13 +669,13 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
                             "not_monotonic",
                             number,
                             column,
-                            f"{low:g}-{high:g}",
-                            f"{dim} for size {current['size']} ({low:g}-{high:g}) "
+                            _span(low, high),
+                            f"{dim} for size {current['size']} ({_span(low, high)}) "
                             "is smaller than for the smaller "
-                            f"size {previous['size']} ({before[0]:g}-{before[1]:g}); sizes must grow.",
-                            f"尺码 {current['size']} 的 "
-                            f"{dim}（{low:g}-{high:g}）小于更小的尺码 {previous['size']}"
-                            f"（{before[0]:g}-{before[1]:g}），尺码应逐级增大。",
+                            f"size {previous['size']} ({_span(*before)}); sizes must grow.",
+                            f"尺码 {current['size']} 的{DIMENSION_NAMES_ZH[dim]}"
+                            f"（{_span(low, high)}）小于更小的尺码 {previous['size']}"
+                            f"（{_span(*before)}），尺码应逐级增大。",
                         )
                     )
         if chart_issues:

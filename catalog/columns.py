@@ -84,6 +84,20 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "neck": ("neck", "collar", "领围"),
 }
 
+# Chinese names of the dimensions for zh messages (the English message uses the key itself).
+DIMENSION_NAMES_ZH: dict[str, str] = {
+    "chest": "胸围",
+    "waist": "腰围",
+    "hip": "臀围",
+    "shoulder": "肩宽",
+    "length": "衣长",
+    "sleeve": "袖长",
+    "inseam": "内长",
+    "height": "身高",
+    "weight": "体重",
+    "neck": "领围",
+}
+
 # Unit suffixes a measurement header may carry, longest first so 'inches' wins over 'in'.
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("inches", "in"),

@@ -81,6 +81,51 @@ def test_inch_columns_unit_column_and_inch_values_are_converted() -> None:
     assert result.charts[0].rows[0]["measurements"] == {"chest": [86.4, 91.4]}
 
 
+@pytest.mark.parametrize(
+    ("text", "defaults", "column", "value", "declared", "written"),
+    [
+        ("chart_id,size,胸围(cm)\nc,M,34in\n", {}, "胸围(cm)", "34in", "cm", "in"),
+        ("chart_id,size,chest_in\nc,M,88cm\n", {}, "chest_in", "88cm", "in", "cm"),
+        ("chart_id,单位,size,胸围\nc,cm,M,34inch\n", {}, "胸围", "34inch", "cm", "inch"),
+        ("size,chest\nM,34in\n", {"chart_id": "c", "unit": "cm"}, "chest", "34in", "cm", "in"),
+        ("chart_id,size,体重(kg)\nc,M,120斤\n", {}, "体重(kg)", "120斤", "kg", "斤"),
+    ],
+)
+def test_a_value_unit_contradicting_the_declared_unit_is_an_error(
+    text: str, defaults: dict[str, str], column: str, value: str, declared: str, written: str
+) -> None:
+    result = parse(text, **defaults)
+    assert result.charts == []
+    (issue,) = result.issues
+    assert (issue.code, issue.row, issue.column, issue.value) == ("unit_conflict", 2, column, value)
+    for reason in (issue.reason, issue.reason_zh):
+        assert "2" in reason and column in reason and value in reason
+        assert f"'{written}'" in reason or f"“{written}”" in reason
+        assert declared in reason
+
+
+def test_a_value_unit_is_used_where_nothing_declares_one() -> None:
+    result = parse("chart_id,size,胸围,体重\nc,M,34in,120斤\n")
+    assert result.charts[0].rows[0]["measurements"] == {"chest": [86.4, 86.4], "weight": [60.0, 60.0]}
+    # A unit column governs lengths only: a weight in 斤 next to it is not a contradiction.
+    result = parse("chart_id,单位,size,胸围,体重\nc,cm,M,88,120斤\n")
+    assert result.charts[0].rows[0]["measurements"] == {"chest": [88.0, 88.0], "weight": [60.0, 60.0]}
+
+
+def test_chinese_messages_name_dimensions_in_chinese_and_single_values_once() -> None:
+    result = parse("chart_id,size,chest,waist\nc,S,84-88,70-74\nc,M,88-92,0\nc,L,33-35,78\n")
+    reasons = {(i.row, i.code): (i.reason, i.reason_zh, i.value) for i in result.issues}
+    assert reasons[(3, "implausible")][0].startswith("waist 0 cm ")
+    assert reasons[(3, "implausible")][1].startswith("腰围 0 cm ")
+    assert reasons[(4, "implausible")][1].startswith("胸围 33-35 cm ")
+    result = parse("chart_id,size,chest,waist\nc,S,84-88,70\nc,M,88-92,68\n")
+    (issue,) = result.issues
+    assert issue.value == "68"
+    assert issue.reason_zh == "尺码 M 的腰围（68）小于更小的尺码 S（70），尺码应逐级增大。"
+    for issue in parse("chart_id,size,chest,shoulder\nc,S,33,10\n").issues:
+        assert not any(word in issue.reason_zh for word in ("chest", "shoulder"))
+
+
 def test_weight_in_jin_and_pounds() -> None:
     result = parse("chart_id,size,体重(斤)\nc,M,120-130\n")
     assert result.charts[0].rows[0]["measurements"] == {"weight": [60.0, 65.0]}
