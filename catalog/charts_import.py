@@ -584,6 +584,12 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
             continue
         groups.setdefault(chart_id, []).append((row.number, fields, measurements, label))
 
+    cells = {row.number: row.values for row in table.rows}
+
+    def as_written(name: str, number: int) -> Any:
+        """A chart field as the file wrote it ('inch', '修身'), not as read ('in', 'slim')."""
+        return text(cells[number].get(column_of.get(name, name)))
+
     charts: list[ChartInput] = []
     for chart_id, entries in groups.items():
         chart_issues: list[Issue] = []
@@ -592,18 +598,19 @@ def parse_charts(table: Table, defaults: dict[str, Any] | None = None) -> Parsed
         for number, fields, _measurements, _label in entries:
             for name, value in fields.items():
                 if name in first_seen and first_seen[name][0] != value:
+                    column = column_of.get(name, name)
+                    earlier_row = first_seen[name][1]
+                    earlier, here = as_written(name, earlier_row), as_written(name, number)
                     chart_issues.append(
                         make_issue(
                             "conflicting_chart_field",
                             number,
-                            column_of.get(name, name),
-                            value,
-                            f"Chart '{chart_id}' has {name} "
-                            f"'{first_seen[name][0]}' in row {first_seen[name][1]} "
-                            f"but '{value}' here.",
-                            f"尺码表“{chart_id}”第 {first_seen[name][1]} "
-                            f"行的 {name} 为“{first_seen[name][0]}”，"
-                            f"此处却为“{value}”。",
+                            column,
+                            here,
+                            f"Chart '{chart_id}' has {column} '{earlier}' in row {earlier_row} "
+                            f"but '{here}' here.",
+                            f"尺码表“{chart_id}”第 {earlier_row} 行的“{column}”为“{earlier}”，"
+                            f"此处却为“{here}”。",
                         )
                     )
                 elif name not in first_seen:

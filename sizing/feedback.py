@@ -23,7 +23,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
@@ -135,6 +135,15 @@ class FeedbackReport:
 # ----------------------------------------------------------------------------- reading
 
 
+class TableRows(list[tuple[int, dict[str, Any]]]):
+    """Numbered rows read from a CSV/XLSX file, with the file's own header for each field (``sku`` ->
+    ``商品编码``), so issues name the column as the merchant wrote it. JSON lines keep field paths."""
+
+    def __init__(self, rows: Iterable[tuple[int, dict[str, Any]]], headers: dict[str, str]) -> None:
+        super().__init__(rows)
+        self.headers = headers
+
+
 def rows_from_json(document: Any) -> list[tuple[int, dict[str, Any]]]:
     """``{"lines": [...]}`` (or a bare list) as (1-based position, object) pairs."""
     lines = document.get("lines") if isinstance(document, dict) else document
@@ -165,7 +174,7 @@ def rows_from_json(document: Any) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def rows_from_table(table: Table) -> list[tuple[int, dict[str, Any]]]:
+def rows_from_table(table: Table) -> TableRows:
     """CSV/XLSX rows (columns id, sku, size, outcome and optional body columns) as (row number, object)."""
     columns = {_HEADER_LOOKUP.get(header_key(name), name.strip().lower()): name for name in table.columns}
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
@@ -199,7 +208,17 @@ def rows_from_table(table: Table) -> list[tuple[int, dict[str, Any]]]:
         body = {key: value for key, value in body.items() if value not in (None, "")}
         values["body"] = body or None
         rows.append((row.number, values))
-    return rows
+    return TableRows(rows, columns)
+
+
+def _as_written(issue: Issue, headers: dict[str, str]) -> Issue:
+    """The issue with its column named by the file's header: ``sku`` -> ``商品编码``, ``body.height_cm`` ->
+    ``身高``. A field the file has no column for (a body check on a derived field) keeps its name."""
+    if issue.column is None:
+        return issue
+    field_name = issue.column.removeprefix("body.")
+    header = headers.get(field_name)
+    return issue if header is None else replace(issue, column=header)
 
 
 # ----------------------------------------------------------------------------- validating
@@ -400,6 +419,8 @@ def validate_lines(
                 )
             )
     if issues:
+        if isinstance(rows, TableRows):
+            issues = [_as_written(issue, rows.headers) for issue in issues]
         raise InvalidInput(
             f"{len({issue.row for issue in issues})} feedback line(s) are invalid; nothing was stored.",
             f"{len({issue.row for issue in issues})} 行反馈有误，未保存任何内容。",

@@ -104,6 +104,12 @@ def test_a_value_unit_contradicting_the_declared_unit_is_an_error(
         assert declared in reason
 
 
+def test_conflicting_chart_fields_are_shown_as_written() -> None:
+    (issue,) = parse("chart_id,单位,size,胸围\nc,inch,S,34\nc,cm,M,90\n").issues
+    assert (issue.code, issue.row, issue.column, issue.value) == ("conflicting_chart_field", 3, "单位", "cm")
+    assert "'inch'" in issue.reason and "“inch”" in issue.reason_zh and "“单位”" in issue.reason_zh
+
+
 def test_a_value_unit_is_used_where_nothing_declares_one() -> None:
     result = parse("chart_id,size,胸围,体重\nc,M,34in,120斤\n")
     assert result.charts[0].rows[0]["measurements"] == {"chest": [86.4, 86.4], "weight": [60.0, 60.0]}

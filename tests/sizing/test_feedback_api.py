@@ -246,3 +246,26 @@ def test_csv_with_chinese_headers_and_outcomes(client: TestClient, shop: dict[st
         }
     assert (rows["z1"].outcome, rows["z1"].body["height_cm"]) == ("too_small", 165.0)
     assert rows["z2"].outcome == "kept" and rows["z2"].body is None
+
+
+def test_file_issues_name_columns_as_written(client: TestClient, shop: dict[str, str]) -> None:
+    csv_text = (
+        "订单行号,商品编码,尺码,结果,身高,体重,胸围cm\n"
+        "e1,NOPE,M,偏小,165,55,\n"
+        "e2,TEE,3XL,合适,,,\n"
+        "e3,TEE,M,退货,,,\n"
+        "e4,TEE,M,合适,-5,55,\n"
+        "e5,TEE,M,合适,170,60,999\n"
+        ",TEE,M,合适,,,\n"
+    )
+    response = client.post(
+        "/api/feedback",
+        files={"file": ("退货.csv", csv_text.encode(), "text/csv")},
+        headers={"Authorization": shop["auth"], "Accept-Language": "zh"},
+    )
+    assert response.status_code == 422
+    found = {(issue["row"], issue["column"]) for issue in response.json()["issues"]}
+    assert found == {(2, "商品编码"), (3, "尺码"), (4, "结果"), (5, "身高"), (6, "胸围cm"), (7, "订单行号")}
+    by_row = {issue["row"]: issue for issue in response.json()["issues"]}
+    assert by_row[6]["value"] == "999"
+    assert _stored(client, shop["id"]) == 0
