@@ -56,6 +56,8 @@ class SizeAdvice:
     fit_summary: str | None = None
     alternatives: tuple[str, ...] = ()
     in_stock: bool | None = None
+    # Even the recommended size will be tight in a dimension that chose it (a body beyond the chart).
+    tight: bool = False
 
 
 # (products, body, fit_preference, sex, lang) -> advice per sku; empty when the body says too little.

@@ -15,8 +15,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from catalog import taxonomy
+from fitguide.errors import InvalidInput
 from guide.dialogue import Card, Turn
 from guide.schemas import ChatResponse, ProductCard, Relaxation
+from sizing.schemas import BodyInput, resolve_body
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 _CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "INR": "₹", "JPY": "¥", "HKD": "HK$"}
@@ -226,6 +228,7 @@ class ReplyRenderer:
             fit_summary=advice.fit_summary if advice else None,
             alternatives=list(advice.alternatives) if advice else [],
             in_stock_in_size=card.in_stock_in_size,
+            size_warning=advice.tight if advice else False,
         )
 
     def _template_card(self, card: Card, position: int, lang: str) -> dict[str, Any]:
@@ -337,4 +340,22 @@ class ReplyRenderer:
             },
             comparison=[self._card(card, lang) for card in turn.comparison] if turn.comparison else None,
             relaxed=[Relaxation(**r) for r in turn.relaxed] if turn.relaxed else None,
+            body=_resolved_body(turn.state.body, turn.state.sex),
         )
+
+
+def _resolved_body(body: dict[str, Any], sex: str | None) -> dict[str, Any]:
+    """Height (cm), weight (kg) and sex the guide sizes with; empty until the chat has both numbers."""
+    if not body:
+        return {}
+    try:
+        resolved = resolve_body(BodyInput(**body))
+    except (InvalidInput, ValueError):
+        return {}
+    out: dict[str, Any] = {
+        "height_cm": round(resolved.height_cm, 1),
+        "weight_kg": round(resolved.weight_kg, 1),
+    }
+    if resolved.sex or sex:
+        out["sex"] = resolved.sex or sex
+    return out

@@ -58,6 +58,10 @@ class ProductCard(BaseModel):
     fit_summary: str | None = None
     alternatives: list[str] = Field(default_factory=list)
     in_stock_in_size: bool | None = None
+    size_warning: bool = Field(
+        False,
+        description="Even the recommended size will be tight where it matters (a body beyond the chart).",
+    )
 
 
 class Relaxation(BaseModel):
@@ -77,3 +81,8 @@ class ChatResponse(BaseModel):
     preferences: dict[str, Any] = Field(default_factory=dict, description="Soft ranking preferences.")
     comparison: list[ProductCard] | None = None
     relaxed: list[Relaxation] | None = None
+    body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The body the guide sizes with, read from the chat or the profile: height_cm, weight_kg "
+        "and sex when known. The widget keeps it as the shopper's 'my size'.",
+    )

@@ -123,6 +123,7 @@ class GuideService:
                     fit_summary=" · ".join(filter(None, (found.fit_summary, found.fit_note))) or None,
                     alternatives=tuple(a.size for a in found.alternatives),
                     in_stock=in_stock_in_size(product, size) if size else None,
+                    tight=any(d.verdict == "tight" and d.weight > 0 for d in found.dimensions),
                 )
             return advice
 

@@ -193,6 +193,21 @@ def test_bigger_size_names_the_next_size_of_each_shown_product(client: TestClien
     assert "喜欢宽松一点" in step["suggestions"], step["reply"]
 
 
+def test_reply_carries_the_body_it_sized_with(client: TestClient, shop: str) -> None:
+    first = chat(client, shop, "dresses for women")
+    assert first["body"] == {}
+    sized = chat(client, shop, "I'm 165cm and 110斤", first["session_id"])
+    assert sized["body"]["height_cm"] == 165.0 and sized["body"]["weight_kg"] == 55.0
+    assert sized["body"]["sex"] == "female"
+
+
+def test_a_body_beyond_the_chart_is_flagged_on_the_card(client: TestClient, shop: str) -> None:
+    reply = chat(client, shop, "dresses", profile={"height": "165cm", "weight": "110kg", "sex": "female"})
+    assert reply["products"] and all(p["size_warning"] for p in reply["products"])
+    fitting = chat(client, shop, "dresses", profile={"height": "165cm", "weight": "55kg", "sex": "female"})
+    assert not any(p["size_warning"] for p in fitting["products"])
+
+
 def test_relaxed_results_name_the_constraint(client: TestClient, shop: str) -> None:
     reply = chat(client, shop, "500以内的羽绒服")
     assert reply["relaxed"] == [{"field": "price_max", "original": 500.0, "replacement": 800.0}]

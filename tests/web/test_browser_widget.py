@@ -159,6 +159,25 @@ def test_profile_is_remembered_and_clearable(desktop: BrowserPage, live_server: 
     assert page.evaluate("localStorage.getItem('fitguide:profile:v1')") is None
 
 
+def test_height_and_weight_typed_in_chat_reach_the_fit_view(
+    desktop: BrowserPage, live_server: LiveServer
+) -> None:
+    page = desktop.page
+    page.goto(f"{live_server.url}/demo?lang=zh")
+    open_widget(page)
+    send(page, "女士连衣裙")
+    turn = send(page, "我165cm 110斤")
+    expect(turn.locator(".fg-badge").first).to_be_visible()
+    expect(page.locator(".fg-profile-bar")).to_contain_text("165")
+    stored = page.evaluate("JSON.parse(localStorage.getItem('fitguide:profile:v1'))")
+    assert stored["height"] == 165 and stored["weight"] == 55 and stored["sex"] == "female"
+    turn.locator(".fg-card-main").first.click()
+    expect(page.locator(".fg-tab").first).to_be_visible()
+    expect(page.locator(".fg-haoxing")).to_contain_text(re.compile(r"你的号型：\d{3}/\d{2,3}[YABC]"))
+    desktop.shot("13-fit-from-chat-body")
+    assert desktop.dialogs == [] and desktop.errors == []
+
+
 def test_failed_request_shows_retry_and_keeps_the_message(
     desktop: BrowserPage, live_server: LiveServer
 ) -> None:

@@ -86,6 +86,8 @@
       fitLoading: "Working out the fit\u2026",
       fitUnavailable: "No size chart for this item, so the fit can't be shown.",
       fitNeedsProfile: "Add your height and weight under \u201cMy size\u201d to see how it fits.",
+      haoxing: "Your GB/T size code: {code}",
+      sizeWarning: "may not fit",
       legend: "Fit scale",
       body: "you",
       garment: "garment",
@@ -122,7 +124,7 @@
       inStock: "你的尺码有货",
       outOfStock: "你的尺码已售罄",
       sizeLabel: "推荐尺码",
-      confidence: "概率为最合适尺码",
+      confidence: "可能是最合适的尺码",
       view: "查看商品",
       fitDetails: "查看合身情况",
       formTitle: "我的尺码",
@@ -152,6 +154,8 @@
       fitLoading: "正在计算合身情况…",
       fitUnavailable: "该商品没有尺码表，无法显示合身情况。",
       fitNeedsProfile: "请先在“我的尺码”中填写身高和体重。",
+      haoxing: "你的号型：{code}",
+      sizeWarning: "可能不合身",
       legend: "松紧",
       body: "身体",
       garment: "衣服",
@@ -533,6 +537,7 @@
           storageSet("sessionStorage", SESSION_KEY, data.session_id);
         }
         state.pending = null;
+        adoptChatBody(data.body);
         addMessage({
           role: "assistant",
           text: typeof data.reply === "string" ? unescapeHtml(data.reply) : "",
@@ -550,6 +555,23 @@
         state.busy = false;
         sendButton.disabled = false;
       });
+  }
+
+  /** Height and weight the shopper typed in the chat become their "my size" unless the form already has them. */
+  function adoptChatBody(body) {
+    if (!body || typeof body.height_cm !== "number" || typeof body.weight_kg !== "number") return;
+    var current = state.profile || {};
+    if (current.height && current.weight) return;
+    var values = {};
+    for (var key in current) values[key] = current[key];
+    values.height = body.height_cm;
+    values.weight = body.weight_kg;
+    values.weightUnit = "kg";
+    if (!values.sex && (body.sex === "female" || body.sex === "male")) values.sex = body.sex;
+    if (!values.fit) values.fit = "regular";
+    state.profile = values;
+    storageSet("localStorage", PROFILE_KEY, JSON.stringify(values));
+    renderProfileBar();
   }
 
   function retry() {
@@ -630,10 +652,12 @@
     ]);
     var meta = el("div", { class: "fg-meta" });
     if (product.recommended_size) {
-      var confidence = typeof product.size_confidence === "number" ? Math.round(product.size_confidence * 100) : null;
-      var badgeText = String(product.recommended_size) + (confidence != null ? " · " + confidence + "%" : "");
+      // A body beyond the chart: no percentage (it would read as a promise), a warning colour instead.
+      var warning = product.size_warning === true;
+      var confidence = !warning && typeof product.size_confidence === "number" ? Math.round(product.size_confidence * 100) : null;
+      var badgeText = String(product.recommended_size) + (warning ? " · " + t("sizeWarning") : confidence != null ? " · " + confidence + "%" : "");
       meta.appendChild(el("span", {
-        class: "fg-badge", text: badgeText,
+        class: warning ? "fg-badge fg-warn" : "fg-badge", text: badgeText,
         title: t("sizeLabel"),
         "aria-label": t("sizeLabel") + " " + product.recommended_size + (confidence != null ? ", " + confidence + "% " + t("confidence") : "")
       }));
@@ -692,7 +716,8 @@
         if (state.fitProduct !== product || state.view !== "fit") return;
         var sizes = sizesFromResponse(data);
         if (!sizes.length) {
-          status.textContent = t("fitUnavailable");
+          // The server's own words (e.g. "no size chart ... your GB/T size code is 170/88A") when it has them.
+          status.textContent = typeof data.explanation === "string" && data.explanation ? data.explanation : t("fitUnavailable");
           return;
         }
         status.parentNode.removeChild(status);
@@ -779,6 +804,7 @@
     fitView.appendChild(legend());
     if (typeof data.fit_note === "string" && data.fit_note) fitView.appendChild(el("p", { class: "fg-note", text: data.fit_note }));
     if (typeof data.explanation === "string" && data.explanation) fitView.appendChild(el("p", { class: "fg-explain", text: data.explanation }));
+    if (typeof data.haoxing === "string" && data.haoxing) fitView.appendChild(el("p", { class: "fg-haoxing", text: format(t("haoxing"), { code: data.haoxing }) }));
     select(current, buttons[sizes.indexOf(current)]);
   }
 
