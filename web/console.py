@@ -37,7 +37,7 @@ from sizing.feedback import (
     submit_feedback,
     validate_lines,
 )
-from web.deps import AppSettings, DatabaseDep, SessionDep
+from web.deps import AppSettings, DatabaseDep, SessionDep, request_language
 from web.pages import templates
 from web.security import (
     SESSION_COOKIE,
@@ -350,6 +350,14 @@ def _stored_upload(settings: Settings, merchant_id: str, token: str) -> Path | N
     return None
 
 
+def _localized_issues(error: FitGuideError, request: Request) -> list[dict[str, Any]]:
+    """An upload error's issues with reasons in the request's language (the console pages themselves are
+    English; the domain has zh text for every issue, and merchants fix cells by reading these)."""
+    lang = request_language(request)
+    issues = error.issues or [Issue(reason=error.message, reason_zh=error.message_zh)]
+    return [issue.as_dict(lang) for issue in issues]
+
+
 def _cell_issues(issues: list[dict[str, Any]], table: Table | None) -> dict[str, Any]:
     """Issues keyed by (row, column) for cells, by row for row-wide problems, plus file-wide ones."""
     columns = set(table.columns) if table else set()
@@ -429,7 +437,7 @@ async def upload_preview(
             _run, request, kind, database, settings, console.merchant.id, data, upload.filename, True
         )
     except FitGuideError as error:
-        issues = [issue.as_dict() for issue in error.issues] or [Issue(reason=error.message).as_dict()]
+        issues = _localized_issues(error, request)
     issues = issues or list(summary.get("issues", []))
 
     token = None
@@ -482,10 +490,9 @@ def upload_import(
             dry_run=False,
         )
     except FitGuideError as error:
-        issues = [issue.as_dict() for issue in error.issues] or [Issue(reason=error.message).as_dict()]
-        return _render(
-            request, "upload.html", {**base, "error": error.message, "issues": issues}, console, 422
-        )
+        message = error.localized(request_language(request))
+        issues = _localized_issues(error, request)
+        return _render(request, "upload.html", {**base, "error": message, "issues": issues}, console, 422)
     finally:
         path.unlink(missing_ok=True)
     if kind != "feedback":
