@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from fitguide.errors import InvalidInput, Issue
-from sizing.size_systems import normalize_size_label
+from sizing.size_systems import SizeLookup
 
 CHART_DIMENSIONS: tuple[str, ...] = (
     "chest",
@@ -31,6 +31,7 @@ CHART_DIMENSIONS: tuple[str, ...] = (
     "weight",
     "neck",
 )
+_STEP_GIRTHS = ("chest", "waist", "hip")
 _DIMENSION_ALIASES = {
     "bust": "chest",
     "hips": "hip",
@@ -57,6 +58,11 @@ class ParsedChart:
     # (K,) True where the dimension grows from size to size; others (e.g. one inseam for all sizes)
     # cannot tell sizes apart and only get a verdict.
     discriminating: np.ndarray
+    # (K,) typical step between neighbouring sizes of the whole chart (0 where a dimension does not grow), and
+    # the girth step that learned fit offsets (cm) are expressed in (chest, else waist, else hip; 4 cm when
+    # none grows, as sizing.feedback.chart_step_cm). Kept when the chart is restricted to a product's sizes.
+    size_steps: np.ndarray
+    girth_step: float
     brand: str | None = None
     category: str | None = None
     gender: str | None = None
@@ -69,11 +75,8 @@ class ParsedChart:
         return (self.low + self.high) / 2.0
 
     def index(self, size: str) -> int | None:
-        normalized = normalize_size_label(size)
-        for i, label in enumerate(self.sizes):
-            if normalize_size_label(label) == normalized:
-                return i
-        return None
+        """Position of ``size`` however it is spelled (see SizeLookup); None when it is not on the chart."""
+        return SizeLookup(self.sizes).index(size)
 
 
 def _chart_error(chart_id: str, reason: str, reason_zh: str, row: int | None = None) -> InvalidInput:
@@ -122,6 +125,15 @@ def parse_chart(
         raise _chart_error(chart_id, "no measurement is given for every size", "没有对所有尺码都给出的尺寸")
     low = np.array([[v[0] for v in values[d] if v is not None] for d in dimensions], dtype=float)
     high = np.array([[v[1] for v in values[d] if v is not None] for d in dimensions], dtype=float)
+    size_steps = np.array([_typical_step(row) for row in (low + high) / 2.0])
+    girth_step = next(
+        (
+            float(size_steps[dimensions.index(d)])
+            for d in _STEP_GIRTHS
+            if d in dimensions and size_steps[dimensions.index(d)] > 0
+        ),
+        4.0,
+    )
     return ParsedChart(
         chart_id=chart_id,
         kind=kind if kind in ("body", "garment") else "body",
@@ -134,6 +146,8 @@ def parse_chart(
         boundaries=_boundaries(low, high),
         dimension_index=np.array([CHART_DIMENSIONS.index(d) for d in dimensions], dtype=int),
         discriminating=_discriminating(low, high),
+        size_steps=size_steps,
+        girth_step=girth_step,
         brand=brand,
         category=category,
         gender=gender,
@@ -141,8 +155,11 @@ def parse_chart(
     )
 
 
-def restrict_chart(chart: ParsedChart, sizes: Sequence[str]) -> ParsedChart:
-    """``chart`` with only the sizes a product is sold in (labels as the chart writes them).
+def restrict_chart(
+    chart: ParsedChart, sizes: Sequence[str], labels: Mapping[str, str] | None = None
+) -> ParsedChart:
+    """``chart`` with only the sizes a product is sold in (labels as the chart writes them), each renamed
+    by ``labels`` (chart label -> the product's own label, what the shopper can buy) where given.
 
     The boundaries are recomputed between the remaining neighbours, so a body in the range of a size the
     product lacks goes to the nearer of the sizes either side of it. Raises ValueError when no size is left.
@@ -152,9 +169,10 @@ def restrict_chart(chart: ParsedChart, sizes: Sequence[str]) -> ParsedChart:
     if not keep:
         raise ValueError(f"none of {sorted(wanted)} is a size of chart {chart.chart_id}")
     low, high = chart.low[:, keep], chart.high[:, keep]
+    names = labels or {}
     return replace(
         chart,
-        sizes=tuple(chart.sizes[i] for i in keep),
+        sizes=tuple(names.get(chart.sizes[i], chart.sizes[i]) for i in keep),
         low=low,
         high=high,
         boundaries=_boundaries(low, high),
@@ -168,6 +186,12 @@ def _boundaries(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     # non-decreasing so a typo in a merchant chart cannot make a larger body map to a smaller size.
     boundaries = (high[:, :-1] + low[:, 1:]) / 2.0
     return np.maximum.accumulate(boundaries, axis=1) if boundaries.size else boundaries
+
+
+def _typical_step(centers: np.ndarray) -> float:
+    # The upper median of the growing steps, as sizing.feedback.chart_step_cm reads a chart's girth step.
+    steps = sorted(float(step) for step in np.diff(centers) if step > 0)
+    return steps[len(steps) // 2] if steps else 0.0
 
 
 def _discriminating(low: np.ndarray, high: np.ndarray) -> np.ndarray:

@@ -6,9 +6,10 @@ at once by ``invalidate`` which web/app.py registers as a catalog listener).
 
 Chart resolution for a product: its ``size_chart_id``; else a chart of the same merchant with the same
 brand, category and gender; else the same category and gender; else none (an honest "no size chart").
-A product is matched against that chart restricted to the sizes it is sold in (its variants), so the
-recommended size, the alternatives and the neighbours are always sizes one can buy; a product with no
-variants, or none on the chart, uses the whole chart.
+A product is matched against that chart restricted to the sizes it is sold in (its variants, matched however
+they are spelled, see size_systems.SizeLookup) and named as the product names them, so the recommended size,
+the alternatives and the neighbours are always sizes one can buy. A product with no variants uses the whole
+chart; one none of whose sizes is on the chart gets an honest ``no_chart`` answer naming its chart.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from sizing.schemas import (
     ResolvedBody,
     resolve_body,
 )
-from sizing.size_systems import body_type, normalize_size_label
+from sizing.size_systems import SizeLookup, body_type, normalize_size_label
 
 # The girth a reference garment of each group pins down best.
 REFERENCE_DIMENSION = {
@@ -78,8 +79,11 @@ class ProductSizing:
     gender: str | None
     chart_id: str | None  # resolved chart, None when the merchant has none that fits
     group: str = "top"  # garment group of the category
-    # What the product is matched against: the resolved chart restricted to the sizes it is sold in.
+    # What the product is matched against: the resolved chart restricted to the sizes it is sold in, named
+    # as the product names them. None with a chart_id when no size the product is sold in is on the chart.
     chart: ParsedChart | None = field(default=None, compare=False, repr=False)
+    # The product's sizes when none of them is on its chart (answered honestly, never with chart sizes).
+    sizes_off_chart: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,9 +150,9 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
         ):
             offered.setdefault(sku, []).append(size_label)
     loaded = MerchantCharts(version, time.monotonic(), charts, {})
-    labels: dict[str, dict[str, str]] = {}  # per chart: normalised size label -> the chart's label
+    lookups: dict[str, SizeLookup] = {}  # per chart: finds a product's size label among the chart's
     # Many products share a chart and a size list: each combination is read once.
-    matched: dict[tuple[str, tuple[str, ...]], ParsedChart] = {}
+    matched: dict[tuple[str, tuple[str, ...]], ParsedChart | None] = {}
     groups: dict[str | None, str] = {}
     for sku, brand, category, gender, size_chart_id in rows:
         key = (_norm(category), _norm(gender))
@@ -156,31 +160,52 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
         if chart_id is None:
             chart_id = by_brand.get((_norm(brand), *key)) or by_category.get(key)
         chart = charts[chart_id] if chart_id is not None else None
+        sizes_off_chart: tuple[str, ...] = ()
         if chart is not None and sku in offered:
             sold = (chart.chart_id, tuple(sorted(offered[sku])))
             if sold not in matched:
-                matched[sold] = _offered_chart(loaded, chart, sold[1], labels)
+                matched[sold] = _offered_chart(loaded, chart, sold[1], lookups)
+            if matched[sold] is None:
+                sizes_off_chart = sold[1]
             chart = matched[sold]
         if category not in groups:
             groups[category] = garment_group(category)
-        loaded.products[sku] = ProductSizing(sku, brand, category, gender, chart_id, groups[category], chart)
+        loaded.products[sku] = ProductSizing(
+            sku, brand, category, gender, chart_id, groups[category], chart, sizes_off_chart
+        )
     return loaded
 
 
 def _offered_chart(
-    loaded: MerchantCharts, chart: ParsedChart, sizes: Sequence[str], labels: dict[str, dict[str, str]]
-) -> ParsedChart:
-    """``chart`` restricted to the ``sizes`` a product is sold in; the whole chart when it lists all of them
-    or none (a product sold only in sizes its chart does not know keeps the chart's answer)."""
-    if chart.chart_id not in labels:
-        labels[chart.chart_id] = {normalize_size_label(label): label for label in chart.sizes}
-    on_chart = labels[chart.chart_id]
-    sold = {on_chart[n] for n in map(normalize_size_label, sizes) if n in on_chart}
-    if not sold or len(sold) == len(chart.sizes):
+    loaded: MerchantCharts, chart: ParsedChart, sizes: Sequence[str], lookups: dict[str, SizeLookup]
+) -> ParsedChart | None:
+    """``chart`` restricted to the ``sizes`` a product is sold in, with the product's own labels; None when
+    none of them is on the chart (recommending the chart's sizes would name sizes the product does not sell).
+
+    A product label matches a chart label spelled differently (see SizeLookup: '2XL' = 'XXL', '170/88' =
+    '170/88A', 'W30' = '30'). Several product sizes on one chart size (W30 L32, W30 L34) share its column,
+    labelled with all of them."""
+    if chart.chart_id not in lookups:
+        lookups[chart.chart_id] = SizeLookup(chart.sizes)
+    lookup = lookups[chart.chart_id]
+    names: dict[str, list[str]] = {}
+    for size in sizes:
+        index = lookup.index(size)
+        if index is not None:
+            label = chart.sizes[index]
+            # The same size in canonical spelling ('xxl', '2XL') keeps the chart's label (the catalog stores
+            # labels canonical); another spelling ('170/88', 'W30') is named as the product sells it.
+            same = normalize_size_label(size) == normalize_size_label(label)
+            names.setdefault(label, []).append(label if same else size)
+    if not names:
+        return None
+    labels = {label: " / ".join(dict.fromkeys(products)) for label, products in names.items()}
+    if len(names) == len(chart.sizes) and all(label == shown for label, shown in labels.items()):
         return chart
-    key = (chart.chart_id, tuple(label for label in chart.sizes if label in sold))
+    kept = tuple(label for label in chart.sizes if label in names)
+    key = (chart.chart_id, tuple(labels[label] for label in kept))
     if key not in loaded.restricted:
-        loaded.restricted[key] = restrict_chart(chart, key[1])
+        loaded.restricted[key] = restrict_chart(chart, kept, labels)
     return loaded.restricted[key]
 
 
@@ -474,6 +499,7 @@ class SizingService:
         # more than the matching); equal but distinct adjustments only miss the sharing.
         adjustments: dict[int, FitAdjustment] = {}
         matched: dict[int, ParsedChart] = {}
+        off_chart: dict[int, ProductSizing] = {}  # products none of whose sizes is on their chart
         keys: dict[str, tuple[int, str, tuple[str, str | None], int]] = {}
         for sku in skus:
             product = charts.products.get(sku)
@@ -487,9 +513,14 @@ class SizingService:
             adjustment = self.fit_adjuster.adjustment(merchant_id, sku)
             adjustments[id(adjustment)] = adjustment
             chart = product.chart
+            chart_key = 0
             if chart is not None:
-                matched[id(chart)] = chart
-            keys[sku] = (id(chart) if chart is not None else 0, product.group, body_key, id(adjustment))
+                chart_key = id(chart)
+                matched[chart_key] = chart
+            elif product.sizes_off_chart:
+                chart_key = id(product)
+                off_chart[chart_key] = product
+            keys[sku] = (chart_key, product.group, body_key, id(adjustment))
         answers: dict[tuple[int, str, tuple[str, str | None], int], Recommendation] = {}
         for body_key, (estimate, vector) in bodies.items():
             distinct = [k for k in dict.fromkeys(keys.values()) if k[2] == body_key]
@@ -505,7 +536,9 @@ class SizingService:
             for (key, _), size_match in zip(with_chart, matches, strict=True):
                 answers[key] = self._recommendation(size_match, codes[key[1]], resolved, lang, neighbours)
             for key in distinct:
-                if key not in answers:
+                if key[0] in off_chart:
+                    answers[key] = _sizes_off_chart(off_chart[key[0]], codes[key[1]], lang)
+                elif key not in answers:
                     answers[key] = _no_chart("", codes[key[1]], lang)
         results: dict[str, Recommendation] = {}
         for sku, key in keys.items():
@@ -529,7 +562,7 @@ class SizingService:
         if serial != charts.serial:
             known = {}
             self._gaps[merchant_id] = (charts.serial, known)
-        size_indices: dict[str, dict[str, int]] = {}
+        size_indices: dict[str, SizeLookup] = {}
         vectors: dict[tuple[str, str, str | None], BodyVector | None] = {}  # repeat buyers are read once
         gaps: list[float] = []
         for sku, size_label, raw_body in lines:
@@ -543,8 +576,8 @@ class SizingService:
                 gaps.append(known[line_key])
                 continue
             if chart.chart_id not in size_indices:
-                size_indices[chart.chart_id] = {normalize_size_label(s): i for i, s in enumerate(chart.sizes)}
-            bought = size_indices[chart.chart_id].get(normalize_size_label(size_label))
+                size_indices[chart.chart_id] = SizeLookup(chart.sizes)
+            bought = size_indices[chart.chart_id].index(size_label)
             sex = _GENDER_SEX.get(product.gender or "", "female")
             body_key = (line_key[2], sex, product.category)
             if body_key not in vectors:
@@ -607,6 +640,32 @@ def _no_chart(sku: str, code: str, lang: str) -> Recommendation:
         )
         summary = "No size chart"
     return Recommendation(sku=sku, status="no_chart", explanation=text, fit_summary=summary, haoxing=code)
+
+
+def _sizes_off_chart(product: ProductSizing, code: str, lang: str) -> Recommendation:
+    """A product whose sizes are not on its chart: no size can be read off the chart honestly. Status
+    ``no_chart`` (no usable chart for this product) with its chart_id, so the merchant can see which chart."""
+    sizes = product.sizes_off_chart
+    if lang == "zh":
+        text = (
+            f"这件商品的尺码（{'、'.join(sizes)}）不在它的尺码表 {product.chart_id} 上，无法推荐尺码。"
+            f"你的号型是 {code}，可对照商家的尺码说明。"
+        )
+        summary = "尺码表中没有该商品的尺码"
+    else:
+        text = (
+            f"This product's sizes ({', '.join(sizes)}) are not on its size chart {product.chart_id}, so no "
+            f"size can be recommended. Your GB/T size code is {code}."
+        )
+        summary = "Sizes not on the size chart"
+    return Recommendation(
+        sku=product.sku,
+        status="no_chart",
+        explanation=text,
+        fit_summary=summary,
+        haoxing=code,
+        chart_id=product.chart_id,
+    )
 
 
 def record_events(database: Database, merchant_id: str, shown: Sequence[tuple[str, str | None]]) -> None:

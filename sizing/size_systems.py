@@ -7,6 +7,7 @@ girth in cm, and the letter the body type from the chest-minus-waist drop.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Smallest to largest; aliases fold onto these.
@@ -25,6 +26,19 @@ _LETTER_ALIASES = {
     "X-LARGE": "XL",
     "XX-LARGE": "2XL",
     "X-SMALL": "XS",
+    "XSMALL": "XS",
+    "EXTRA SMALL": "XS",
+    "XX-SMALL": "XXS",
+    "XXSMALL": "XXS",
+    "XLARGE": "XL",
+    "XXLARGE": "2XL",
+    "XXX-LARGE": "3XL",
+    "2X-LARGE": "2XL",
+    "3X-LARGE": "3XL",
+    "EXTRA EXTRA LARGE": "2XL",
+    "SM": "S",
+    "MED": "M",
+    "LG": "L",
     "均码": "FREE",
     "ONE SIZE": "FREE",
     "FREESIZE": "FREE",
@@ -120,3 +134,46 @@ def size_sort_key(label: str) -> tuple[int, float, str]:
     if number:
         return (2, float(number.group(1)), normalized)
     return (3, 0.0, normalized)
+
+
+# A waist size as jeans label it: 30, W30, 30W, 30", 30in, with an optional length part (W30 L32, 30/32,
+# 30x32). The waist is what a chart of waist sizes lists.
+_WAIST_SIZE = re.compile(
+    r"^W?\s*(\d{2})\s*(?:W|\"|''|IN|INCH)?\s*(?:(?:L|/|X|\*|×)\s*\d{2}\s*(?:L|\"|IN)?)?$"
+)
+
+
+def loose_size_key(label: str) -> str | None:
+    """What a size label shares with other spellings of the same size when the canonical spellings differ:
+    a 号型 without its body-type letter ('170/88' for '170/88A'), a waist size ('W30' for '30', 'W30 L32',
+    '30"'). None when the label has no such reading."""
+    haoxing = parse_haoxing(label)
+    if haoxing is not None:
+        return f"{haoxing.height_cm}/{haoxing.girth_cm}"
+    waist = _WAIST_SIZE.match(" ".join(str(label).strip().upper().split()))
+    if waist and 20 <= int(waist.group(1)) <= 60:
+        return f"W{waist.group(1)}"
+    return None
+
+
+class SizeLookup:
+    """Finds a size label among a chart's labels however it is spelled: the canonical spelling first
+    ('xxl' = '2XL', 'Large' = 'L', '170/88a' = '170/88A'), then a loose key shared by exactly one chart
+    label ('170/88' = '170/88A' when the chart has no other 170/88; 'W30' = '30')."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        self._exact: dict[str, int] = {}
+        loose: dict[str, list[int]] = {}
+        for index, label in enumerate(labels):
+            self._exact.setdefault(normalize_size_label(label), index)
+            key = loose_size_key(label)
+            if key is not None:
+                loose.setdefault(key, []).append(index)
+        self._loose = {key: found[0] for key, found in loose.items() if len(found) == 1}
+
+    def index(self, label: str) -> int | None:
+        exact = self._exact.get(normalize_size_label(label))
+        if exact is not None:
+            return exact
+        key = loose_size_key(label)
+        return self._loose.get(key) if key is not None else None

@@ -281,7 +281,7 @@ def test_products_are_matched_on_the_chart_sizes_they_are_sold_in(
             "TEE_SL": ("men-tee", ["S", "L", "XL"]),
             "TEE_sl": ("men-tee", ["xl", "s", "Large"]),  # labels are compared normalised
             "TEE_ALL": ("men-tee", sizes),
-            "TEE_FREE": ("men-tee", ["One Size"]),  # none on the chart: the whole chart
+            "TEE_FREE": ("men-tee", ["One Size"]),  # none on the chart: no chart to match on
             "TEE_PART": ("men-tee", ["M", "9XL"]),  # only the sizes on the chart count
         },
     )
@@ -292,11 +292,56 @@ def test_products_are_matched_on_the_chart_sizes_they_are_sold_in(
     # One restricted chart per (chart, sizes), shared by the products sold in those sizes.
     assert charts.products["TEE_sl"].chart is restricted is charts.restricted[("men-tee", ("S", "L", "XL"))]
     assert charts.products["TEE_SL"].chart_id == "men-tee"
-    for sku in ("TEE1", "TEE_ALL", "TEE_FREE"):
+    for sku in ("TEE1", "TEE_ALL"):
         assert charts.products[sku].chart is whole
+    free = charts.products["TEE_FREE"]
+    assert free.chart is None and free.chart_id == "men-tee" and free.sizes_off_chart == ("One Size",)
     part = charts.products["TEE_PART"].chart
     assert part is not None and part.sizes == ("M",)
     assert set(charts.restricted) == {("men-tee", ("S", "L", "XL")), ("men-tee", ("M",))}
+
+
+def test_sizes_spelled_otherwise_than_the_chart_are_matched_and_answered_in_the_products_labels(
+    service: SizingService, sizing_db: Database
+) -> None:
+    # Audit 3: 170/88 on a chart of 170/88A..., W30 on a chart of 30... fell back to the whole chart.
+    _add_products(
+        sizing_db,
+        {
+            "SHIRT2": ("shirt-hx", ["170/88", "175/92"]),
+            "JEANS_W": ("jeans", ["W28", "W30", "W32"]),
+            "JEANS_WL": ("jeans", ['27"', "W28 L32", "W28 L34", "29W"]),
+        },
+    )
+    charts = service.merchant_charts(MERCHANT)
+    assert charts.products["SHIRT2"].chart is not None
+    assert charts.products["SHIRT2"].chart.sizes == ("170/88", "175/92")
+    assert charts.products["JEANS_WL"].chart is not None
+    assert charts.products["JEANS_WL"].chart.sizes == ('27"', "W28 L32 / W28 L34", "29W")
+    for height, weight in ((165, 60), (175, 70), (185, 90)):
+        body = BodyInput(height_cm=height, weight_kg=weight, sex="male")
+        shirt = service.recommend(MERCHANT, "SHIRT2", body)
+        assert shirt.status == "ok" and list(shirt.probabilities) == ["170/88", "175/92"]
+        assert _sizes_shown(shirt) <= {"170/88", "175/92"}
+    for height, weight in ((160, 50), (168, 62), (175, 80)):
+        body = BodyInput(height_cm=height, weight_kg=weight, sex="female")
+        jeans = service.recommend(MERCHANT, "JEANS_W", body, lang="zh")
+        assert list(jeans.probabilities) == ["W28", "W30", "W32"]
+        assert _sizes_shown(jeans) <= {"W28", "W30", "W32"}
+
+
+def test_a_product_none_of_whose_sizes_is_on_its_chart_gets_an_honest_no_chart_answer(
+    service: SizingService, sizing_db: Database
+) -> None:
+    _add_products(sizing_db, {"TEE_FREE": ("men-tee", ["One Size"])})
+    body = BodyInput(height_cm=175, weight_kg=70, sex="male")
+    en = service.recommend(MERCHANT, "TEE_FREE", body)
+    assert en.status == "no_chart" and en.size is None and not en.probabilities
+    assert en.chart_id == "men-tee" and en.haoxing and en.haoxing in en.explanation
+    assert "One Size" in en.explanation and "not on its size chart men-tee" in en.explanation
+    zh = service.recommend_batch(MERCHANT, ["TEE_FREE", "TEE1"], body, lang="zh")
+    assert zh["TEE_FREE"].status == "no_chart" and "不在它的尺码表" in zh["TEE_FREE"].explanation
+    assert zh["TEE1"].status == "ok"
 
 
 def test_a_size_the_product_is_not_sold_in_is_never_recommended(
