@@ -485,8 +485,10 @@ def deciding_input(match: SizeMatch, lang: str, has_reference: bool) -> Deciding
 
 
 def adjustment_note(match: SizeMatch, lang: str) -> str | None:
-    """What a strong learned fit adjustment did to this recommendation (None without one): the size
-    already allows for it, so the shopper is never told to go up (or down) again."""
+    """What a strong learned fit adjustment did to this recommendation (None without one). The shopper is
+    never told to go up (or down) again: the size either moved ("so we recommend XL rather than L"), is the
+    end of the range it would move towards, or still wins with the adjustment applied (said as such, not as
+    "already allows for it", which read as if the size had moved)."""
     adjustment = match.adjustment
     if not adjustment.strong or not adjustment.offset_cm:
         return None
@@ -494,18 +496,29 @@ def adjustment_note(match: SizeMatch, lang: str) -> str | None:
     count = adjustment.evidence_count
     before = match.unadjusted_index
     moved = before is not None and before != match.index
+    at_end = match.index == (len(match.chart.sizes) - 1 if small else 0)
+    size = match.size
     if lang == "zh":
         runs = "偏小" if small else "偏大"
         source = f"根据 {count} 位买家的反馈，" if count else "根据买家反馈，"
         if moved and before is not None:
-            return f"{source}这款{runs}，所以推荐 {match.size} 而不是 {match.chart.sizes[before]}。"
-        return f"{source}这款{runs}，推荐的尺码已考虑这一点。"
+            return f"{source}这款{runs}，所以推荐 {size} 而不是 {match.chart.sizes[before]}。"
+        if at_end:
+            extreme = "最大" if small else "最小"
+            return f"{source}这款{runs}，而 {size} 已是{extreme}的尺码，可能仍会{runs}。"
+        return f"{source}这款{runs}；考虑到这一点后，{_size_words(size)}仍是最合适的。"
     runs = "small" if small else "large"
     source = f" ({count} buyers' feedback)" if count else " (buyers' feedback)"
     if moved and before is not None:
         instead = match.chart.sizes[before]
-        return f"This style runs {runs}{source}, so we recommend {match.size} rather than {instead}."
-    return f"This style runs {runs}{source}; the recommended size already allows for it."
+        return f"This style runs {runs}{source}, so we recommend {size} rather than {instead}."
+    if at_end:
+        extreme = "largest" if small else "smallest"
+        return (
+            f"This style runs {runs}{source} and {size} is already the {extreme} size: "
+            f"it may still feel {runs}."
+        )
+    return f"This style runs {runs}{source}; with that taken into account, {size} is still the best match."
 
 
 # ----- the explanation and the one-line summary -----

@@ -96,7 +96,7 @@ PREFERENCES = tuple(PREFERENCE_SHIFT)
 # A secondary girth accepts a body up to this many size steps below the size's range (see the docstring).
 SECONDARY_GIRTH_LOOSE_STEPS = 1.0
 # Columns of _Plan.row_table (then one static-shift column per preference).
-_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_GIRTH, _ROW_WEIGHT, _ROW_LOOSE, _ROW_STATIC = range(7)
+_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_OFFSET, _ROW_WEIGHT, _ROW_LOOSE, _ROW_STATIC = range(7)
 # Ideal garment length as a share of height (tops, outerwear) by sex.
 LENGTH_RATIO = {
     ("top", "male"): 0.40,
@@ -246,8 +246,9 @@ class _Plan:
     # as python lists: verdicts are computed for a handful of dimensions per product, where numpy's
     # per-call overhead costs more than the arithmetic.
     ease: list[float]
-    # Per dimension, how much of the preference shift and of a fit adjustment's offset moves the body
-    # compared with the chart (girths; the waist takes half the preference): verdicts are read on the same
+    # Per dimension, how much of the preference shift (girths; the waist takes half) and of a fit
+    # adjustment's offset (cm of the chart's girth step; every size-graded dimension moves by the same
+    # number of its own size steps) moves the body compared with the chart: verdicts are read on the same
     # shifted body as the probabilities.
     preference_share: list[float]
     offset_share: list[float]
@@ -280,6 +281,9 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
         if dimension in GIRTHS:
             girth[k] = 1.0
             waist_factor[k] = 0.5 if dimension == "waist" else 1.0
+    # A learned offset is in cm of the chart's girth step; each dimension moves by as many of its own steps
+    # (a runs-small product moves height and weight rows up a size too, or they would outvote the girths).
+    offset_share = chart.size_steps / chart.girth_step
     usable = known & (weights > 0)
     if not usable.any():
         # Only dimensions the category does not weigh: use them all, equally.
@@ -309,7 +313,7 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
                 source,
                 scale,
                 sd_override,
-                girth,
+                offset_share,
                 weights,
                 loose,
                 *(ease + girth * waist_factor * PREFERENCE_SHIFT[p] for p in PREFERENCES),
@@ -318,7 +322,7 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
         padded=np.concatenate([-inf, chart.boundaries[active], inf], axis=1),
         ease=ease.tolist(),
         preference_share=(girth * waist_factor).tolist(),
-        offset_share=girth.tolist(),
+        offset_share=offset_share.tolist(),
         verdict_scale=[1.0 if d in GIRTHS or d in ("weight", "length") else 0.5 for d in chart.dimensions],
         low=chart.low.tolist(),
         high=chart.high.tolist(),
@@ -441,7 +445,7 @@ def _probabilities(
         compared = (
             body.mean[source] * rows[:, _ROW_SCALE]
             + rows[:, _ROW_STATIC + PREFERENCES.index(preference)]
-            + offsets * rows[:, _ROW_GIRTH]
+            + offsets * rows[:, _ROW_OFFSET]
         )
         sd = np.where(np.isnan(sd_override), body.sd[source], sd_override)
         padded = np.full((total_rows, widest + 1), np.inf)

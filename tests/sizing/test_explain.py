@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -341,17 +342,65 @@ def test_runs_small_says_the_recommendation_already_moved(body_model: BodyModel)
     assert "根据 24 位买家的反馈，这款偏小，所以推荐 XL 而不是 L。" in zh and "建议选大" not in zh
 
 
-def test_runs_small_that_did_not_move_the_size_says_it_is_allowed_for(body_model: BodyModel) -> None:
+def test_runs_small_that_did_not_move_the_size_says_it_still_wins(body_model: BodyModel) -> None:
     adjustment = FitAdjustment(offset_cm=1.0, strong=True, message="consider one size up", evidence_count=12)
     result = match(BODY_TOPS, vector(body_model, "male", 175, 70, chest=94.0), "top", "regular", adjustment)
     assert result.unadjusted_index == result.index
     en, _, zh, _ = texts(result)
-    assert "This style runs small (12 buyers' feedback); the recommended size already allows for it." in en
-    assert "根据 12 位买家的反馈，这款偏小，推荐的尺码已考虑这一点。" in zh
+    assert "This style runs small (12 buyers' feedback); with that taken into account, L is still" in en
+    assert "already allows" not in en
+    assert "根据 12 位买家的反馈，这款偏小；考虑到这一点后，L 码仍是最合适的。" in zh
+    largest = match(BODY_TOPS, vector(body_model, "male", 190, 110), "top", "regular", adjustment)
+    assert largest.size == BODY_TOPS.sizes[-1]
+    assert "is already the largest size: it may still feel small." in texts(largest)[0]
     quiet = match(
         BODY_TOPS, vector(body_model, "male", 175, 70, chest=94.0), "top", "regular", FitAdjustment(4.0)
     )
     assert "runs small" not in texts(quiet)[0]  # weak evidence is not told
+
+
+# Audit 3: a chart with 身高/体重 columns next to the girths (zh_body_top).
+ZH_BODY_TOP = parse_chart(
+    "zh_body_top",
+    [
+        {
+            "size": size,
+            "measurements": {
+                "chest": [c, c + 4],
+                "waist": [c - 14, c - 10],
+                "height": [h, h + 5],
+                "weight": [w, w + 7],
+            },
+        }
+        for size, c, h, w in (
+            ("S", 84, 160, 50),
+            ("M", 88, 165, 57),
+            ("L", 92, 170, 64),
+            ("XL", 96, 175, 71),
+            ("2XL", 100, 180, 78),
+        )
+    ],
+    kind="body",
+    category="tshirt",
+)
+
+
+@pytest.mark.parametrize("offset_cm, moved_to", [(4.0, "XL"), (-4.0, "M")])
+def test_a_learned_offset_moves_the_size_on_a_chart_with_height_and_weight(
+    body_model: BodyModel, offset_cm: float, moved_to: str
+) -> None:
+    # Before: the offset moved only chest and waist; height and weight rows (sharp, measured) kept L, and the
+    # text said "the recommended size already allows for it".
+    body = vector(body_model, "male", 172, 66)
+    plain = match(ZH_BODY_TOP, body, "top")
+    assert plain.size == "L"
+    adjustment = FitAdjustment(offset_cm=offset_cm, strong=True, evidence_count=17)
+    result = match(ZH_BODY_TOP, body, "top", "regular", adjustment)
+    assert (result.size, result.unadjusted_index) == (moved_to, ZH_BODY_TOP.sizes.index("L"))
+    assert all(fit.verdict == "good" for fit in result.dimensions)  # every dimension moved by one size
+    en, _, zh, _ = texts(result)
+    assert f"so we recommend {moved_to} rather than L." in en and "already allows" not in en
+    assert f"所以推荐 {moved_to} 而不是 L。" in zh
 
 
 # ----- en and zh say the same things -----
