@@ -586,14 +586,21 @@ def _other_reasons(match: SizeMatch, key: DimensionFit, nearest: int, lang: str)
     """Why the recommended size is not the one holding the key value: the other dimensions it suits, and
     the shopper's preference when it points the same way."""
     points_down = nearest > match.index
-    # A dimension supports the recommended size when the body sits in its range or beyond it on the far
-    # side from the key dimension's size (a tall shopper's height pulls a tops size up even if "too short").
-    agree = ("good", "loose") if points_down else ("good", "snug", "tight")
-    supporting = [
-        f.dimension
-        for f in match.dimensions
-        if f.weight > 0 and f.verdict in agree and f.dimension != key.dimension
-    ]
+    # A dimension points to the recommended size only when the body lies beyond the key size's range on the
+    # recommended size's side (a waist above S's range pulls towards M; a hip inside S's range does not,
+    # even though M is fine there).
+    chart = match.chart
+    supporting = []
+    for fit in match.dimensions:
+        if fit.weight <= 0 or fit.dimension == key.dimension:
+            continue
+        k = chart.dimensions.index(fit.dimension)
+        if points_down:
+            beyond = fit.body_cm < float(chart.low[k, nearest])
+        else:
+            beyond = fit.body_cm > float(chart.high[k, nearest])
+        if beyond:
+            supporting.append(fit.dimension)
     preference = _PREFERENCE_WORDS.get(match.fit_preference)
     if preference and (match.fit_preference == "slim") != points_down:
         preference = None
@@ -688,9 +695,8 @@ def _summary_words(
     if lang == "zh":
         # "合适", "腰围偏紧" (a bare "偏紧" does not say where).
         return "合适" if key.verdict == "good" else _SUMMARY_PARTS["zh"][key.dimension, key.verdict]
-    if key.dimension in LENGTHS:
-        return f"{dimension_label(key.dimension, 'en')} {verdict_label(key, 'en')}"
-    return f"{key.verdict} fit"
+    # "chest snug", as zh "胸围偏紧": both name where.
+    return "good fit" if key.verdict == "good" else _SUMMARY_PARTS["en"][key.dimension, key.verdict]
 
 
 def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tuple[str, str]:

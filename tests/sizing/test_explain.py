@@ -462,3 +462,49 @@ def test_the_reason_for_another_size_names_what_pulls_towards_it(body_model: Bod
         "你的胸围约 86 厘米，在 S 的 84-88 厘米范围内，但综合你的身高，M 更合适。M 按你的身高会太短。" in zh
     )
     assert zh_summary == "建议 M · 胸围合适，按身高太短"
+
+
+# ----- audit 3: reasons and summaries -----
+
+_INCH = 2.54
+US_DRESSES = parse_chart(
+    "us_women_dress",
+    [
+        {
+            "size": size,
+            "measurements": {
+                "chest": [a * _INCH, b * _INCH],
+                "waist": [c * _INCH, d * _INCH],
+                "hip": [e * _INCH, f * _INCH],
+            },
+        }
+        for size, a, b, c, d, e, f in (
+            ("XS", 31, 32, 24, 25, 34, 35),
+            ("S", 33, 34, 26, 27, 36, 37),
+            ("M", 35, 36, 28, 29, 38, 39),
+            ("L", 37.5, 39, 30.5, 32, 40.5, 42),
+            ("XL", 40.5, 42, 33.5, 35, 43.5, 45),
+        )
+    ],
+    kind="body",
+    category="dress",
+)
+
+
+def test_only_dimensions_beyond_the_key_sizes_range_are_named_as_reasons(body_model: BodyModel) -> None:
+    # Audit 3: "... in S's 83.8-86.4 cm range, but M is the better overall match for your waist and hip"
+    # while the hip (93.6) lies inside S's hip range (91.4-94).
+    result = match(US_DRESSES, vector(body_model, "female", 165, 55), "dress")
+    hip = next(fit for fit in result.dimensions if fit.dimension == "hip")
+    assert result.size == "M" and 91.4 <= hip.body_cm <= 94.0
+    en, _, zh, _ = texts(result)
+    assert "in S's 83.8-86.4 cm range, but M is the better overall match for your waist." in en
+    assert "hip" not in en.split("better overall match")[1].split(".")[0]
+    assert "但综合你的腰围，M 更合适" in zh
+
+
+def test_the_english_card_summary_names_the_dimension_as_the_chinese_does(body_model: BodyModel) -> None:
+    # Audit 3: en "L · snug fit" next to zh "胸围偏紧".
+    result = match(US_DRESSES, vector(body_model, "female", 165, 55), "dress")
+    _, en_summary, _, zh_summary = texts(result)
+    assert (en_summary, zh_summary) == ("M · chest loose", "建议 M · 胸围偏松")

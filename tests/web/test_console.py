@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog.merchants import create_merchant, rotate_key
+from web.console import fit_direction
 from web.security import CONSOLE_CSP, SESSION_COOKIE
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -290,3 +291,19 @@ def test_feedback_upload_and_fit_insights(client: TestClient, merchant: dict[str
     assert insights.status_code == 200
     assert "<code>T1</code>" in insights.text
     assert "Runs small" in insights.text
+
+
+@pytest.mark.parametrize(
+    "item, expected",
+    [
+        ({"flag": "runs_small", "n": 24, "offset_sizes": 0.9}, ("small", "Runs small")),
+        ({"flag": "runs_large", "n": 24, "offset_sizes": -0.9}, ("large", "Runs large")),
+        # Audit 3: 14 of 17 too small, +0.44 size, the recommendation moved: not "True to size".
+        ({"flag": None, "n": 17, "offset_sizes": 0.44}, ("small", "Slightly small")),
+        ({"flag": None, "n": 12, "offset_sizes": -0.3}, ("large", "Slightly large")),
+        ({"flag": None, "n": 17, "offset_sizes": 0.1}, ("none", "True to size")),
+        ({"flag": None, "n": 0, "offset_sizes": 0.0}, ("none", "")),
+    ],
+)
+def test_fit_direction_labels_the_offsets_size(item: dict[str, Any], expected: tuple[str, str]) -> None:
+    assert fit_direction(item) == expected
