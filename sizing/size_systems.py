@@ -162,6 +162,7 @@ class SizeLookup:
     label ('170/88' = '170/88A' when the chart has no other 170/88; 'W30' = '30')."""
 
     def __init__(self, labels: Sequence[str]) -> None:
+        self._labels = tuple(labels)
         self._exact: dict[str, int] = {}
         loose: dict[str, list[int]] = {}
         for index, label in enumerate(labels):
@@ -176,4 +177,11 @@ class SizeLookup:
         if exact is not None:
             return exact
         key = loose_size_key(label)
-        return self._loose.get(key) if key is not None else None
+        if key is None or key not in self._loose:
+            return None
+        found = self._loose[key]
+        # Two 号型 with different body-type letters are different sizes (170/88A is not 170/88B).
+        ours, theirs = parse_haoxing(label), parse_haoxing(self._labels[found])
+        if ours and theirs and ours.body_type and theirs.body_type:
+            return None
+        return found

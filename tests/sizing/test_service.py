@@ -579,3 +579,12 @@ def test_demo_brand_reference_is_read_on_a_chart_for_the_shopper(
         reference = ReferenceGarment(size="M", brand="ADIDAS", category=category)
         chart = _brand_chart(reference, charts, sex, context)
         assert chart is not None and chart.chart_id == chart_id
+
+
+def test_size_gaps_find_a_bought_size_spelled_otherwise_than_the_chart(
+    service: SizingService, sizing_db: Database
+) -> None:
+    _add_products(sizing_db, {"JEANS_W": ("jeans", ["W28", "W30", "W32"])})
+    body = {"height_cm": 165, "weight_kg": 58, "sex": "female"}
+    spelled, plain = service.size_gaps(MERCHANT, [("JEANS_W", "W30", body), ("JEANS_W", "30", body)])
+    assert spelled == plain != 0.0
