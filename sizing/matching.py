@@ -5,19 +5,27 @@ values have a tape-measure sd). On a garment chart the body is first moved into 
 ease the chart's fit type and the fabric stretch call for; the shopper's own fit preference moves it
 a little further (loose -> a bigger garment). Each size owns the interval between the boundaries to
 its neighbours, so the per-dimension size probability is a difference of normal CDFs (analytic,
-deterministic). Dimensions are pooled log-linearly with the category's weights (weights sum to one,
-so correlated girths are not counted twice):
+deterministic). Dimensions are pooled log-linearly with the category's weights (normalised, so
+correlated girths are not counted twice; the main girths count in full, see below):
 
     log p(size) = sum_k w_k log p_k(size) + const.
 
-Fit is asymmetric: a garment tight at the waist cannot be worn, one a little loose at the hip can. The
-primary girth (the most weighted one the chart gives: chest for tops and dresses, waist for bottoms)
-keeps the size's own interval, so a chart's main dimension is read exactly as written. Every other
-girth also accepts bodies up to one size step below the size's range (the size is at most one step
-loose there): a secondary girth rules out sizes that would be tight, or more than a size too big, but
-does not pull the choice down from the size the primary girth holds. (Men's bottoms charts put the hip
-17 cm above the waist while men's bodies differ by ~12 cm; with symmetric intervals the hip voted a
-size down and a third of men's bottoms were picked tight at the waist.)
+Fit is asymmetric: a shirt that cannot close over the chest, or trousers over the waist, cannot be worn;
+a slightly wide shoulder, long sleeves or a roomy hip can. The main dimensions are the most weighted girths
+the chart gives (chest for tops, waist for bottoms; bust, waist and hip alike for dresses), else its most
+weighted dimension. The first of them keeps the size's own interval, so a chart's main dimension is read
+exactly as written. Every other dimension (the other girths, shoulder, lengths, sleeve, inseam, neck, and
+height/weight columns) also accepts bodies up to one size step below the size's range: the size may be a
+step loose or long there. Such a dimension rules out sizes that would be tight or short (or more than a
+size too big) but no longer pulls the choice below the size the main girth holds; below the smallest
+size's range it reads as that size's middle (every size is long there, a 15 cm or a 16 cm surplus does
+not tell sizes apart, a normal tail would). The clamp is non-decreasing in the body value, so the
+monotonicity below holds. And the main girths
+count in full, as on a chart of their own (their weights are scaled to sum to one; a chart of the main
+girth alone is unchanged), with the other dimensions' evidence added on top: before, a short heavy man got
+an Arrow slim shirt 7 cm tight at the chest because shoulder, length and sleeve all voted for the smallest
+size, and men's bottoms charts (hip 17 cm above the waist, men's bodies ~12 cm) picked trousers tight at
+the waist for a third of men.
 
 Each size's interval [lower, upper] has both ends non-decreasing in the size, so d/dm log p_k(size) =
 E[Z | Z in the size's interval shifted by m] grows with the size (a truncated Gaussian's mean grows with
@@ -93,10 +101,12 @@ BODY_CHART_SHOULDER_OFFSET = 2.0
 # How far a shopper's fit preference moves the compared girth (cm).
 PREFERENCE_SHIFT = {"slim": -2.0, "regular": 0.0, "loose": 3.0}
 PREFERENCES = tuple(PREFERENCE_SHIFT)
-# A secondary girth accepts a body up to this many size steps below the size's range (see the docstring).
-SECONDARY_GIRTH_LOOSE_STEPS = 1.0
+# A secondary dimension accepts a body up to this many size steps below the size's range (the docstring).
+SECONDARY_LOOSE_STEPS = 1.0
 # Columns of _Plan.row_table (then one static-shift column per preference).
-_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_OFFSET, _ROW_WEIGHT, _ROW_LOOSE, _ROW_STATIC = range(7)
+_ROW_SOURCE, _ROW_SCALE, _ROW_SD_OVERRIDE, _ROW_OFFSET, _ROW_WEIGHT, _ROW_LOOSE, _ROW_FLOOR, _ROW_STATIC = (
+    range(8)
+)
 # Ideal garment length as a share of height (tops, outerwear) by sex.
 LENGTH_RATIO = {
     ("top", "male"): 0.40,
@@ -295,12 +305,18 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
     inf = np.full((int(active.sum()), 1), np.inf)
     centers = chart.center
     steps = np.median(np.diff(centers, axis=1), axis=1) if centers.shape[1] > 1 else np.ones(n)
-    # The primary girth (most weight; chart order on a tie) keeps its intervals; the others may be loose.
-    girth_weights = np.where(girth > 0, weights, 0.0)
-    loose = np.zeros(n)
-    if girth_weights.max() > 0:
-        loose = np.where(girth_weights > 0, SECONDARY_GIRTH_LOOSE_STEPS * np.maximum(steps, 0.0), 0.0)
-        loose[int(girth_weights.argmax())] = 0.0
+    # The main dimensions: the most weighted girths (chest for tops, waist for bottoms; bust, waist and hip
+    # for dresses), else the most weighted dimension. The first keeps its intervals; every other dimension
+    # may be a size step loose or long. The main ones count in full, as on a chart of their own (where
+    # nothing changes); the others add their evidence on top.
+    ranked = np.where(girth > 0, weights, 0.0) if (girth * weights).max() > 0 else weights
+    main = np.isclose(ranked, ranked.max()) & (ranked > 0)
+    loose = np.where(weights > 0, SECONDARY_LOOSE_STEPS * np.maximum(steps, 0.0), 0.0)
+    loose[int(main.argmax())] = 0.0
+    row_weights = np.where(main, weights / max(weights[main].sum(), 1e-9), weights)
+    # Below the smallest size, a secondary dimension reads as the smallest size's middle: every size is
+    # loose or long there, and by how much more does not tell sizes apart (a normal tail would, steeply).
+    floor = np.where(loose > 0, chart.center[:, 0], -np.inf)
     plan = _Plan(
         names=chart.dimensions,
         source=source.tolist(),
@@ -314,8 +330,9 @@ def _plan(chart: ParsedChart, group: str, sex: str) -> _Plan:
                 scale,
                 sd_override,
                 offset_share,
-                weights,
+                row_weights,
                 loose,
+                floor,
                 *(ease + girth * waist_factor * PREFERENCE_SHIFT[p] for p in PREFERENCES),
             ]
         )[active],
@@ -442,10 +459,11 @@ def _probabilities(
         source = rows[:, _ROW_SOURCE].astype(int)
         sd_override = rows[:, _ROW_SD_OVERRIDE]
         offsets = np.array([adjustment.offset_cm for _, _, adjustment in requests]).repeat(counts)
-        compared = (
+        compared = np.maximum(
             body.mean[source] * rows[:, _ROW_SCALE]
             + rows[:, _ROW_STATIC + PREFERENCES.index(preference)]
-            + offsets * rows[:, _ROW_OFFSET]
+            + offsets * rows[:, _ROW_OFFSET],
+            rows[:, _ROW_FLOOR],
         )
         sd = np.where(np.isnan(sd_override), body.sd[source], sd_override)
         padded = np.full((total_rows, widest + 1), np.inf)

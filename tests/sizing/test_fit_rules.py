@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 from sizing.body_model import BodyModel
-from sizing.charts import parse_chart
+from sizing.charts import CHART_DIMENSIONS, parse_chart, restrict_chart
 from sizing.explain import alternatives, explanation
 from sizing.matching import EASE_CM, FEMALE_SHOULDER_EASE_CM, BodyVector, ease_for, match, match_many
 from sizing.protocols import FitAdjustment
@@ -284,3 +286,112 @@ def test_the_recommended_size_is_not_faulted_for_a_misfit_the_other_size_shares(
     assert alternatives(result, "en")
     for option in alternatives(result, "en"):
         assert "too short" not in option.tradeoff, option.tradeoff
+
+
+# ----- Audit 4: secondary dimensions do not outvote a main girth that would be tight -----
+
+# Arrow slim shirts as in data/demo/size_charts.csv (arrow-shirt-men-collar-slim), the sizes MYN-26791 sells.
+ARROW_SLIM_SHIRTS = restrict_chart(
+    parse_chart(
+        "arrow-shirt-men-collar-slim",
+        [
+            {"size": str(c), "measurements": {"chest": ch, "shoulder": sh, "length": ln, "sleeve": sl}}
+            for c, ch, sh, ln, sl in (
+                (38, 95, 43.5, 74, 62),
+                (39, 98, 44, 75, 62.5),
+                (40, 101, 45, 76, 63),
+                (41, 104, 46, 77, 63.5),
+                (42, 107, 46.5, 78, 64),
+                (43, 110, 47, 79, 64.5),
+                (44, 113, 48, 80, 65),
+            )
+        ],
+        kind="garment",
+        fit="slim",
+        category="shirt",
+    ),
+    ["39", "40", "42", "44"],
+)
+# Audit 3's jeans_in (inch chart read as cm, slim, 90% stretch, weight column), sold in 28/30/32.
+STRETCH_JEANS = restrict_chart(
+    parse_chart(
+        "jeans_in",
+        [
+            {"size": s, "measurements": {"waist": w, "hip": h, "weight": [k, k2], "length": ln}}
+            for s, w, h, k, k2, ln in (
+                ("28", 68.6, 91.4, 55.0, 60.0, 100.3),
+                ("29", 71.1, 94.0, 60.0, 65.0, 101.6),
+                ("30", 73.7, 96.5, 65.0, 70.0, 102.9),
+                ("31", 76.2, 99.1, 70.0, 75.0, 104.1),
+                ("32", 80.0, 101.6, 75.0, 82.5, 105.4),
+            )
+        ],
+        kind="garment",
+        fit="slim",
+        stretch=0.9,
+        category="jeans",
+    ),
+    ["28", "30", "32"],
+)
+
+
+def _verdicts(fits: Any) -> dict[str, str]:
+    return {fit.dimension: fit.verdict for fit in fits}
+
+
+def test_shoulder_length_and_sleeve_do_not_pick_a_shirt_tight_at_the_chest(body_model: BodyModel) -> None:
+    # Audit 4 (MYN-26791, 160 cm / 75 kg): 39, chest 98 against ~105 + 4 cm slim ease ("tight", 44%),
+    # because a short man's shoulder, length and sleeve all voted for the smallest size; 42 fits the chest.
+    body = vector(body_model, "male", 160, 75)
+    result = match_many([(ARROW_SLIM_SHIRTS, "top", FitAdjustment())], body, neighbours=True)[0]
+    assert result.size == "42" and result.confidence > 0.5
+    assert _verdicts(result.dimensions)["chest"] == "good"
+    assert abs(result.probabilities.sum() - 1.0) < 1e-12
+    smaller = dict(result.neighbours)[result.index - 1]
+    assert _verdicts(smaller)["chest"] == "tight"
+
+
+def test_the_weight_column_does_not_pick_jeans_tight_at_the_waist(body_model: BodyModel) -> None:
+    # Audit 3 (JEANS2, 175 cm / 72 kg): W30, waist "tight", because 72 kg sits in 30's half of the weight
+    # column (the sold sizes skip 31's 70-75 kg) and the hip is roomy in 32.
+    result = match(STRETCH_JEANS, vector(body_model, "male", 175, 72), "bottom")
+    assert result.size == "32"
+    assert _verdicts(result.dimensions)["waist"] in ("good", "snug")
+
+
+def test_a_chart_of_the_main_girth_alone_reads_exactly_as_written(body_model: BodyModel) -> None:
+    # The ANSUR evaluation's chest-only charts: probabilities are the body's mass in each size's interval.
+    chart = parse_chart(
+        "chest-only",
+        [{"size": s, "measurements": {"chest": [c, c + 4]}} for s, c in (("S", 84), ("M", 88), ("L", 92))],
+        kind="body",
+        category="tshirt",
+    )
+    body = vector(body_model, "male", 175, 70)
+    k = CHART_DIMENSIONS.index("chest")
+    mean, sd = body.mean[k], body.sd[k]
+    mass = np.diff(norm.cdf([-np.inf, 88.0, 92.0, np.inf], mean, sd))
+    np.testing.assert_allclose(match(chart, body, "top").probabilities, mass / mass.sum(), rtol=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    sex=st.sampled_from(["male", "female"]),
+    height=st.floats(156, 195),
+    weight=st.floats(45, 120),
+    preference=st.sampled_from(["slim", "regular", "loose"]),
+)
+def test_never_tight_in_the_main_girth_when_the_next_size_fits_it_and_is_tight_nowhere(
+    body_model: BodyModel, sex: str, height: float, weight: float, preference: str
+) -> None:
+    # Long sleeves, a long body, a wide shoulder or a roomy hip (even below the smallest size: a 156 cm man
+    # is long in every size of these shirts) do not outvote a main girth that would not close; a hip and a
+    # weight both two sizes below the larger size make at most a close call with it as the runner-up.
+    body = vector(body_model, sex, height, weight)
+    for chart, group, main in ((ARROW_SLIM_SHIRTS, "top", "chest"), (STRETCH_JEANS, "bottom", "waist")):
+        result = match_many([(chart, group, FitAdjustment())], body, preference, neighbours=True)[0]
+        if _verdicts(result.dimensions)[main] == "tight":
+            larger = _verdicts(dict(result.neighbours).get(result.index + 1, ()))
+            if larger and "tight" not in larger.values():
+                runner_up = int(np.argsort(result.probabilities)[-2])
+                assert result.close_call and runner_up == result.index + 1, (chart.chart_id, result.size)
