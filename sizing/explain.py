@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
+from catalog.taxonomy import label as taxonomy_label
 from sizing.body_model import BodyEstimate
+from sizing.charts import ParsedChart
 from sizing.matching import DIMENSION_LABELS, GIRTHS, LENGTHS, PREFERENCE_SHIFT, DimensionFit, SizeMatch
 from sizing.schemas import AlternativeOut, DecidingInput, DimensionOut, NeighbourOut
 from sizing.size_systems import body_type
@@ -771,3 +773,24 @@ def explanation(match: SizeMatch, lang: str, estimated_from_basics: bool) -> tup
     if zh:
         return "".join(parts), f"建议 {size} · {words}"
     return " ".join(parts), f"{size} · {words}"
+
+
+def borrowed_chart_note(chart: ParsedChart, source: str, lang: str) -> str | None:
+    """What a product without its own size chart is sized by (None for its own chart).
+
+    ``source`` is "brand" (the chart of the product's brand for its category and gender: a lighter note)
+    or "shop" (another chart of the shop for the category and gender, possibly another brand's)."""
+    if source not in ("brand", "shop"):
+        return None
+    kind = taxonomy_label("category", chart.category, lang) if chart.category else ""
+    if lang == "zh":
+        if source == "brand":
+            return f"尺码按该品牌的{kind}尺码表推荐（这件商品没有单独的尺码表）。"
+        brand = f" {chart.brand} " if chart.brand else ""
+        return f"这件商品没有自己的尺码表，尺码按店内{brand}{kind}尺码表推荐。"
+    kind = kind[:1].lower() + kind[1:]
+    if source == "brand":
+        named = " ".join(part for part in ("the brand's", kind, "chart") if part)
+        return f"Sized by {named} (this item has no chart of its own)."
+    named = " ".join(part for part in ("the shop's", chart.brand, kind, "chart") if part)
+    return f"This item has no size chart of its own; sizes are from {named}."

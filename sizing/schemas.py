@@ -401,6 +401,9 @@ class Recommendation:
     haoxing: str | None = None
     deciding_input: DecidingInput | None = None
     chart_id: str | None = None
+    # False when the product has no size chart of its own and is sized by a chart of its brand or shop for
+    # its category and gender (the explanation says which); None without a chart.
+    chart_is_own: bool | None = None
     fit_note: str | None = None
     neighbours: list[NeighbourOut] = field(default_factory=list)  # single-product answers only
 

@@ -84,6 +84,9 @@ class ProductSizing:
     chart: ParsedChart | None = field(default=None, compare=False, repr=False)
     # The product's sizes when none of them is on its chart (answered honestly, never with chart sizes).
     sizes_off_chart: tuple[str, ...] = ()
+    # Where chart_id came from: "own" (the product's size_chart_id), "brand" (its brand's chart of its
+    # category and gender) or "shop" (another chart of the shop for the category and gender).
+    chart_source: str = "own"
 
 
 @dataclass
@@ -157,8 +160,13 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
     for sku, brand, category, gender, size_chart_id in rows:
         key = (_norm(category), _norm(gender))
         chart_id = size_chart_id if size_chart_id in charts else None
+        source = "own"
         if chart_id is None:
-            chart_id = by_brand.get((_norm(brand), *key)) or by_category.get(key)
+            # A brandless product finds a brandless chart by "brand": that is still a shop chart.
+            chart_id = by_brand.get((_norm(brand), *key)) if _norm(brand) else None
+            source = "brand"
+            if chart_id is None:
+                chart_id, source = by_category.get(key), "shop"
         chart = charts[chart_id] if chart_id is not None else None
         sizes_off_chart: tuple[str, ...] = ()
         if chart is not None and sku in offered:
@@ -171,7 +179,7 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
         if category not in groups:
             groups[category] = garment_group(category)
         loaded.products[sku] = ProductSizing(
-            sku, brand, category, gender, chart_id, groups[category], chart, sizes_off_chart
+            sku, brand, category, gender, chart_id, groups[category], chart, sizes_off_chart, source
         )
     return loaded
 
@@ -500,7 +508,7 @@ class SizingService:
         adjustments: dict[int, FitAdjustment] = {}
         matched: dict[int, ParsedChart] = {}
         off_chart: dict[int, ProductSizing] = {}  # products none of whose sizes is on their chart
-        keys: dict[str, tuple[int, str, tuple[str, str | None], int]] = {}
+        keys: dict[str, tuple[int, str, tuple[str, str | None], int, str]] = {}
         for sku in skus:
             product = charts.products.get(sku)
             if product is None or sku in keys:
@@ -520,8 +528,8 @@ class SizingService:
             elif product.sizes_off_chart:
                 chart_key = id(product)
                 off_chart[chart_key] = product
-            keys[sku] = (chart_key, product.group, body_key, id(adjustment))
-        answers: dict[tuple[int, str, tuple[str, str | None], int], Recommendation] = {}
+            keys[sku] = (chart_key, product.group, body_key, id(adjustment), product.chart_source)
+        answers: dict[tuple[int, str, tuple[str, str | None], int, str], Recommendation] = {}
         for body_key, (estimate, vector) in bodies.items():
             distinct = [k for k in dict.fromkeys(keys.values()) if k[2] == body_key]
             with_chart = [(k, matched[k[0]]) for k in distinct if k[0] in matched]
@@ -534,7 +542,9 @@ class SizingService:
                 for group in {k[1] for k in distinct}
             }
             for (key, _), size_match in zip(with_chart, matches, strict=True):
-                answers[key] = self._recommendation(size_match, codes[key[1]], resolved, lang, neighbours)
+                answers[key] = self._recommendation(
+                    size_match, codes[key[1]], resolved, lang, neighbours, key[4]
+                )
             for key in distinct:
                 if key[0] in off_chart:
                     answers[key] = _sizes_off_chart(off_chart[key[0]], codes[key[1]], lang)
@@ -604,10 +614,19 @@ class SizingService:
             return None
 
     def _recommendation(
-        self, size_match: SizeMatch, code: str, resolved: ResolvedBody, lang: str, neighbours: bool
+        self,
+        size_match: SizeMatch,
+        code: str,
+        resolved: ResolvedBody,
+        lang: str,
+        neighbours: bool,
+        chart_source: str,
     ) -> Recommendation:
         chart, adjustment = size_match.chart, size_match.adjustment
         text, summary = explain.explanation(size_match, lang, not resolved.measured)
+        borrowed = explain.borrowed_chart_note(chart, chart_source, lang)
+        if borrowed:
+            text = f"{text}{borrowed}" if lang == "zh" else f"{text} {borrowed}"
         fit_note = (
             (adjustment.message_zh if lang == "zh" else adjustment.message) if adjustment.strong else None
         )
@@ -625,6 +644,7 @@ class SizingService:
             haoxing=code,
             deciding_input=explain.deciding_input(size_match, lang, resolved.reference is not None),
             chart_id=chart.chart_id,
+            chart_is_own=chart_source == "own",
             fit_note=fit_note,
             neighbours=explain.neighbours(size_match, lang) if neighbours else [],
         )
@@ -665,6 +685,7 @@ def _sizes_off_chart(product: ProductSizing, code: str, lang: str) -> Recommenda
         fit_summary=summary,
         haoxing=code,
         chart_id=product.chart_id,
+        chart_is_own=product.chart_source == "own",
     )
 
 

@@ -33,6 +33,29 @@ def test_chart_resolution(service: SizingService) -> None:
     assert charts.products["TEE2"].chart_id == "men-tee"  # same category + gender
     assert charts.products["JEAN1"].chart_id == "jeans"  # same brand + category + gender
     assert charts.products["SCARF"].chart_id is None
+    sources = {sku: charts.products[sku].chart_source for sku in ("TEE1", "TEE2", "JEAN1", "SHIRT1")}
+    assert sources == {"TEE1": "own", "TEE2": "shop", "JEAN1": "brand", "SHIRT1": "own"}
+
+
+def test_a_product_sized_by_another_chart_says_so(service: SizingService) -> None:
+    # Audit 4: a dress without a chart showed "S · 72%" and "in S's 86-91 cm range" from another brand's
+    # chart, silently. The fallback stays; the answer says whose chart it is.
+    results = service.recommend_batch(MERCHANT, ["TEE1", "TEE2", "JEAN1", "SCARF"], MAN)
+    own, borrowed, brand = results["TEE1"], results["TEE2"], results["JEAN1"]
+    assert (own.chart_is_own, borrowed.chart_is_own, brand.chart_is_own) == (True, False, False)
+    assert results["SCARF"].chart_is_own is None
+    assert "chart of its own" not in own.explanation
+    # TEE1 and TEE2 share the chart and the size, not the note.
+    assert borrowed.size == own.size and borrowed.chart_id == own.chart_id == "men-tee"
+    assert borrowed.explanation.endswith(
+        "This item has no size chart of its own; sizes are from the shop's t-shirt chart."
+    )
+    assert brand.explanation.endswith("Sized by the brand's jeans chart (this item has no chart of its own).")
+    zh = service.recommend_batch(MERCHANT, ["TEE2", "JEAN1"], MAN, None, "zh")
+    assert zh["TEE2"].explanation.endswith("这件商品没有自己的尺码表，尺码按店内T恤尺码表推荐。")
+    assert zh["JEAN1"].explanation.endswith("尺码按该品牌的牛仔裤尺码表推荐（这件商品没有单独的尺码表）。")
+    single = service.recommend(MERCHANT, "TEE2", MAN)
+    assert single.chart_is_own is False and "chart of its own" in single.explanation
 
 
 def test_batch_recommendation_and_no_chart_answer(service: SizingService) -> None:
