@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,9 +75,14 @@ class ParsedChart:
     def center(self) -> np.ndarray:
         return (self.low + self.high) / 2.0
 
+    @cached_property
+    def _lookup(self) -> SizeLookup:
+        # Built once per chart: its labels never change (a restricted chart is a new instance).
+        return SizeLookup(self.sizes)
+
     def index(self, size: str) -> int | None:
         """Position of ``size`` however it is spelled (see SizeLookup); None when it is not on the chart."""
-        return SizeLookup(self.sizes).index(size)
+        return self._lookup.index(size)
 
 
 def _chart_error(chart_id: str, reason: str, reason_zh: str, row: int | None = None) -> InvalidInput:

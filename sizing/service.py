@@ -44,7 +44,7 @@ from sizing.schemas import (
     ResolvedBody,
     resolve_body,
 )
-from sizing.size_systems import SizeLookup, body_type, normalize_size_label
+from sizing.size_systems import body_type, normalize_size_label
 
 # The girth a reference garment of each group pins down best.
 REFERENCE_DIMENSION = {
@@ -153,7 +153,6 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
         ):
             offered.setdefault(sku, []).append(size_label)
     loaded = MerchantCharts(version, time.monotonic(), charts, {})
-    lookups: dict[str, SizeLookup] = {}  # per chart: finds a product's size label among the chart's
     # Many products share a chart and a size list: each combination is read once.
     matched: dict[tuple[str, tuple[str, ...]], ParsedChart | None] = {}
     groups: dict[str | None, str] = {}
@@ -172,7 +171,7 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
         if chart is not None and sku in offered:
             sold = (chart.chart_id, tuple(sorted(offered[sku])))
             if sold not in matched:
-                matched[sold] = _offered_chart(loaded, chart, sold[1], lookups)
+                matched[sold] = _offered_chart(loaded, chart, sold[1])
             if matched[sold] is None:
                 sizes_off_chart = sold[1]
             chart = matched[sold]
@@ -184,21 +183,16 @@ def _load_merchant(database: Database, merchant_id: str) -> MerchantCharts:
     return loaded
 
 
-def _offered_chart(
-    loaded: MerchantCharts, chart: ParsedChart, sizes: Sequence[str], lookups: dict[str, SizeLookup]
-) -> ParsedChart | None:
+def _offered_chart(loaded: MerchantCharts, chart: ParsedChart, sizes: Sequence[str]) -> ParsedChart | None:
     """``chart`` restricted to the ``sizes`` a product is sold in, with the product's own labels; None when
     none of them is on the chart (recommending the chart's sizes would name sizes the product does not sell).
 
     A product label matches a chart label spelled differently (see SizeLookup: '2XL' = 'XXL', '170/88' =
     '170/88A', 'W30' = '30'). Several product sizes on one chart size (W30 L32, W30 L34) share its column,
     labelled with all of them."""
-    if chart.chart_id not in lookups:
-        lookups[chart.chart_id] = SizeLookup(chart.sizes)
-    lookup = lookups[chart.chart_id]
     names: dict[str, list[str]] = {}
     for size in sizes:
-        index = lookup.index(size)
+        index = chart.index(size)
         if index is not None:
             label = chart.sizes[index]
             # The same size in canonical spelling ('xxl', '2XL') keeps the chart's label (the catalog stores
@@ -572,7 +566,6 @@ class SizingService:
         if serial != charts.serial:
             known = {}
             self._gaps[merchant_id] = (charts.serial, known)
-        size_indices: dict[str, SizeLookup] = {}
         vectors: dict[tuple[str, str, str | None], BodyVector | None] = {}  # repeat buyers are read once
         gaps: list[float] = []
         for sku, size_label, raw_body in lines:
@@ -585,9 +578,7 @@ class SizingService:
             if line_key in known:
                 gaps.append(known[line_key])
                 continue
-            if chart.chart_id not in size_indices:
-                size_indices[chart.chart_id] = SizeLookup(chart.sizes)
-            bought = size_indices[chart.chart_id].index(size_label)
+            bought = chart.index(size_label)
             sex = _GENDER_SEX.get(product.gender or "", "female")
             body_key = (line_key[2], sex, product.category)
             if body_key not in vectors:
