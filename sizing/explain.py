@@ -12,7 +12,15 @@ from collections.abc import Collection, Iterable, Sequence
 from catalog.taxonomy import label as taxonomy_label
 from sizing.body_model import BodyEstimate
 from sizing.charts import ParsedChart
-from sizing.matching import DIMENSION_LABELS, GIRTHS, LENGTHS, PREFERENCE_SHIFT, DimensionFit, SizeMatch
+from sizing.matching import (
+    DIMENSION_LABELS,
+    GIRTHS,
+    LENGTHS,
+    PREFERENCE_SHIFT,
+    VERDICTS,
+    DimensionFit,
+    SizeMatch,
+)
 from sizing.schemas import AlternativeOut, DecidingInput, DimensionOut, NeighbourOut
 from sizing.size_systems import body_type
 
@@ -50,7 +58,6 @@ _EN_WHERE = {
 _ZH_FOR_BODY = {"height": "按你的身高", "weight": "按你的体重"}
 # The size against the shopper's weight (a body lighter than the size's range: the size is large for it).
 _ZH_BODY_WORDS = {"weight": {"tight": "太小", "snug": "偏小", "good": "合适", "loose": "偏大"}}
-_VERDICTS = ("tight", "snug", "good", "loose")
 # Worst first: too small hurts more than too big at the same distance from a good fit.
 _SEVERITY = {"tight": 3, "snug": 2, "loose": 1, "good": 0}
 # Dimensions a body can be "beyond the chart" in: girths and breadths (not lengths, not weight).
@@ -217,13 +224,13 @@ _LABEL_WORDS = {
                 verdict
             ]
             for dimension in DIMENSION_LABELS
-            for verdict in _VERDICTS
+            for verdict in VERDICTS
         },
         **{(girth, key): word for girth in GIRTHS for key, word in _RELATIVE_WORDS[lang].items()},
     }
     for lang in ("en", "zh")
 }
-_WORD_KEYS = [*(key for key in _VERDICTS if key != "good"), *_RELATIVE_WORDS["en"]]
+_WORD_KEYS = [*(key for key in VERDICTS if key != "good"), *_RELATIVE_WORDS["en"]]
 # One dimension's predicate: en "tight at the chest", zh "胸围会太紧" / "胸围也会太紧".
 _PREDICATES = {
     "en": {
@@ -249,13 +256,13 @@ _SUMMARY_PARTS = {
         if d in _ZH_FOR_BODY
         else f"{DIMENSION_LABELS[d][0]} {_LABEL_WORDS['en'][d, v]}"
         for d in DIMENSION_LABELS
-        for v in _VERDICTS
+        for v in VERDICTS
     },
     # "肩宽太紧", "按你的身高偏短", "按你的体重偏大" (the terse list labels 紧/宽松 read clipped here).
     "zh": {
         (d, v): f"{'按' if d in _ZH_FOR_BODY else ''}{DIMENSION_LABELS[d][1]}{_zh_word(d, v)}"
         for d in DIMENSION_LABELS
-        for v in _VERDICTS
+        for v in VERDICTS
     },
 }
 
