@@ -58,8 +58,9 @@ def letter_chart(sex: str) -> ParsedChart:
     return parse_chart(f"letter-{sex}", rows, kind="body", category="tshirt")
 
 
-def true_size(chart: ParsedChart, chest: np.ndarray) -> np.ndarray:
-    return np.searchsorted(chart.boundaries[0], chest, side="right")
+def true_size(chart: ParsedChart, chest: np.ndarray, shift_cm: float = 0.0) -> np.ndarray:
+    """The size holding each measured chest, on the chart with its boundaries moved by ``shift_cm``."""
+    return np.searchsorted(chart.boundaries[0] + shift_cm, chest, side="right")
 
 
 @dataclass
@@ -286,7 +287,7 @@ def cross_validated_exact(
                             expected_calibration_error(probabilities.max(axis=1), correct)
                         )
                     for shift in range(steps[chart.chart_id]):
-                        shifted_truth = np.searchsorted(chart.boundaries[0] + shift, chest, side="right")
+                        shifted_truth = true_size(chart, chest, shift)
                         picked = {
                             name: _interval_probabilities(chart, *predictions[name], shift).argmax(axis=1)
                             for name in ("body_model", "linear_hw")
